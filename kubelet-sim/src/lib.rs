@@ -1,0 +1,3 @@
+//! Simulated kubelets (filled by a later issue).
+//!
+//! This crate is an API client only: it must never depend on `kubesim-apiserver`.
