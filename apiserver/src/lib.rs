@@ -4,10 +4,14 @@
 //! validation, subresources) on top of it, and `http` is the axum router that decodes and
 //! encodes. Components never link against this crate; they reach it through the router.
 
+pub mod auth;
+pub mod bootstrap;
 pub mod conversion;
 pub mod defaults;
+pub mod http;
 pub mod printers;
 pub mod protobuf;
+pub mod registry;
 pub mod selector;
 pub mod storage;
 pub mod validation;

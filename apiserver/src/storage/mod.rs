@@ -101,3 +101,35 @@ impl Default for StoreOptions {
         StoreOptions { window: 100_000, fanout_capacity: 16_384 }
     }
 }
+
+// TEMPORARY STUB (replaced by the storage implementation): signatures only.
+/// A page of a list.
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    /// Items in key order.
+    pub items: Vec<Versioned>,
+    /// Revision the page reflects.
+    pub rv: u64,
+    /// Items after this page.
+    pub remaining: usize,
+    /// Key of the last item when more remain.
+    pub last_key: Option<String>,
+}
+/// A stream of watch events.
+pub type WatchStream = std::pin::Pin<Box<dyn futures::Stream<Item = Result<Arc<WatchEvent>>> + Send>>;
+/// The store.
+#[derive(Clone)]
+pub struct Store;
+#[allow(missing_docs, unused_variables)]
+impl Store {
+    pub fn memory(opts: StoreOptions) -> Store { todo!() }
+    pub fn open_sled(path: &std::path::Path, opts: StoreOptions) -> Result<Store> { todo!() }
+    pub fn revision(&self) -> u64 { todo!() }
+    pub fn get(&self, key: &str) -> Result<Option<Versioned>> { todo!() }
+    pub fn list(&self, prefix: &str, start_after: Option<&str>, limit: Option<usize>) -> Result<ListPage> { todo!() }
+    pub async fn create(&self, key: &str, object: Value) -> Result<Versioned> { todo!() }
+    pub async fn update(&self, key: &str, expected_rv: Option<u64>, object: Value) -> Result<Versioned> { todo!() }
+    pub async fn delete(&self, key: &str, expected_rv: Option<u64>) -> Result<Versioned> { todo!() }
+    pub fn watch(&self, prefix: &str, after_rv: u64) -> Result<WatchStream> { todo!() }
+    pub fn oldest_retained(&self) -> u64 { todo!() }
+}

@@ -1,0 +1,95 @@
+//! What a new cluster has before anyone writes to it, as upstream's bootstrap controllers make
+//! it: the system namespaces and the `default/kubernetes` Service with its Endpoints and
+//! EndpointSlice pointing at the API server. Runs through the registry — the same write path as
+//! every client — and is idempotent, so a restarted cluster only refreshes the endpoints.
+
+use kubesim_api::wellknown::{NAMESPACE_DEFAULT, SYSTEM_NAMESPACES};
+use kubesim_api::{ApiError, ResourceDef};
+use serde_json::{Value, json};
+
+use crate::registry::{Registry, Target, WriteContext};
+
+/// The ClusterIP of `default/kubernetes`: the first address of the service range 10.3.0.0/16.
+pub const KUBERNETES_SERVICE_IP: &str = "10.3.0.1";
+
+fn def(reg: &Registry, group: &str, version: &str, plural: &str) -> Result<ResourceDef, ApiError> {
+    reg.resolve(group, version, plural)
+        .ok_or_else(|| ApiError::Internal(format!("resource {plural} is not served")))
+}
+
+async fn ensure(reg: &Registry, d: &ResourceDef, ns: Option<&str>, obj: Value, ctx: &WriteContext) -> Result<(), ApiError> {
+    match reg.create(d, ns, obj, ctx).await {
+        Ok(_) | Err(ApiError::AlreadyExists { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn upsert(reg: &Registry, d: &ResourceDef, ns: Option<&str>, name: &str, obj: Value, ctx: &WriteContext) -> Result<(), ApiError> {
+    reg.update(d, ns, name, obj, Target::Main, ctx).await.map(|_| ())
+}
+
+/// Creates the system namespaces and the `kubernetes` Service; points its endpoints at `port`.
+pub async fn bootstrap(reg: &Registry, ctx: &WriteContext, host: &str, port: u16) -> Result<(), ApiError> {
+    let namespaces = def(reg, "", "v1", "namespaces")?;
+    for ns in SYSTEM_NAMESPACES {
+        ensure(reg, &namespaces, None, json!({"metadata": {"name": ns}}), ctx).await?;
+    }
+    let services = def(reg, "", "v1", "services")?;
+    let service = json!({
+        "metadata": {"name": "kubernetes", "namespace": NAMESPACE_DEFAULT,
+                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {
+            "type": "ClusterIP",
+            "clusterIP": KUBERNETES_SERVICE_IP,
+            "clusterIPs": [KUBERNETES_SERVICE_IP],
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}],
+            "sessionAffinity": "None"
+        }
+    });
+    match reg.create(&services, Some(NAMESPACE_DEFAULT), service.clone(), ctx).await {
+        Ok(_) => {}
+        Err(ApiError::AlreadyExists { .. }) => {
+            let mut current = reg.get(&services, Some(NAMESPACE_DEFAULT), "kubernetes")?;
+            if current.pointer("/spec/ports/0/targetPort") != Some(&json!(port)) {
+                current["spec"]["ports"] = service["spec"]["ports"].clone();
+                upsert(reg, &services, Some(NAMESPACE_DEFAULT), "kubernetes", current, ctx).await?;
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    let endpoints = def(reg, "", "v1", "endpoints")?;
+    upsert(
+        reg,
+        &endpoints,
+        Some(NAMESPACE_DEFAULT),
+        "kubernetes",
+        json!({
+            "metadata": {"name": "kubernetes", "namespace": NAMESPACE_DEFAULT,
+                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": [{"addresses": [{"ip": host}], "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}]
+        }),
+        ctx,
+    )
+    .await?;
+    if let Some(slices) = reg.resolve("discovery.k8s.io", "v1", "endpointslices") {
+        let slice = json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": NAMESPACE_DEFAULT,
+                         "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [host], "conditions": {"ready": true}}],
+            "ports": [{"name": "https", "port": port, "protocol": "TCP"}]
+        });
+        match reg.create(&slices, Some(NAMESPACE_DEFAULT), slice.clone(), ctx).await {
+            Ok(_) => {}
+            Err(ApiError::AlreadyExists { .. }) => {
+                let mut current = reg.get(&slices, Some(NAMESPACE_DEFAULT), "kubernetes")?;
+                current["endpoints"] = slice["endpoints"].clone();
+                current["ports"] = slice["ports"].clone();
+                upsert(reg, &slices, Some(NAMESPACE_DEFAULT), "kubernetes", current, ctx).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
