@@ -153,12 +153,15 @@ async fn kubectl_1_27_everyday_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_without_credentials_is_unauthorized() {
     let c = TestCluster::start().await;
-    let ca = c.dir.path().join("ca.crt");
-    std::fs::write(&ca, c.handle.ca_pem()).expect("write ca");
-    let server = c.handle.server_url();
-    let out = c
-        .kubectl(None, &["--server", &server, "--certificate-authority", ca.to_str().unwrap(), "--user", "nobody", "get", "pods"])
-        .await;
+    use base64::Engine;
+    let ca = base64::engine::general_purpose::STANDARD.encode(c.handle.ca_pem());
+    let anonymous = c.dir.path().join("anonymous.kubeconfig");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: nobody\n  user: {{}}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: nobody\ncurrent-context: c\n",
+        c.handle.server_url()
+    );
+    std::fs::write(&anonymous, text).expect("write kubeconfig");
+    let out = c.kubectl(None, &["--kubeconfig", anonymous.to_str().unwrap(), "get", "pods"]).await;
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("You must be logged in to the server") || err.contains("Unauthorized"), "{err}");

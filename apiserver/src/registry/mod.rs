@@ -218,9 +218,7 @@ impl Registry {
 
     /// An object as served at `def`'s version.
     pub fn output(&self, def: &ResourceDef, obj: &Value) -> Result<Value, ApiError> {
-        let served = obj.get("apiVersion").and_then(Value::as_str) == Some(&def.api_version())
-            && obj.get("kind").and_then(Value::as_str) == Some(&def.kind);
-        if served { Ok(obj.clone()) } else { conversion::convert(obj.clone(), def) }
+        served_form(def, obj)
     }
 
     /// The store key of an object.
@@ -778,6 +776,13 @@ impl Registry {
         }
         Ok(obj)
     }
+}
+
+/// An object converted to the version `def` serves, if it is stored at another one.
+fn served_form(def: &ResourceDef, obj: &Value) -> Result<Value, ApiError> {
+    let served = obj.get("apiVersion").and_then(Value::as_str) == Some(&def.api_version())
+        && obj.get("kind").and_then(Value::as_str) == Some(&def.kind);
+    if served { Ok(obj.clone()) } else { conversion::convert(obj.clone(), def) }
 }
 
 /// Why an update attempt did not land.

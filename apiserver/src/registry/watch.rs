@@ -122,7 +122,6 @@ impl Registry {
         let send_initial_end = opts.send_initial_events == Some(true);
         let allow_bookmarks = opts.allow_bookmarks;
         let timeout = opts.timeout;
-        let registry_output = OutputFn::new(self, &def);
         tokio::spawn(async move {
             for object in initial_items {
                 if tx.send(WatchItem::Event { kind: "ADDED", object }).await.is_err() {
@@ -170,7 +169,7 @@ impl Registry {
                             EventType::Deleted if now || before => "DELETED",
                             _ => continue,
                         };
-                        let object = match registry_output.apply(&ev.object) {
+                        let object = match super::served_form(&def, &ev.object) {
                             Ok(o) => o,
                             Err(e) => {
                                 let _ = tx.send(WatchItem::Error(e)).await;
@@ -183,21 +182,5 @@ impl Registry {
             }
         });
         Ok(rx)
-    }
-}
-
-/// Converts stored objects to the watched version without borrowing the registry.
-struct OutputFn {
-    def: ResourceDef,
-}
-
-impl OutputFn {
-    fn new(_registry: &Registry, def: &ResourceDef) -> Self {
-        OutputFn { def: def.clone() }
-    }
-    fn apply(&self, obj: &Value) -> Result<Value, ApiError> {
-        let served = obj.get("apiVersion").and_then(Value::as_str) == Some(&self.def.api_version())
-            && obj.get("kind").and_then(Value::as_str) == Some(&self.def.kind);
-        if served { Ok(obj.clone()) } else { crate::conversion::convert(obj.clone(), &self.def) }
     }
 }

@@ -12,10 +12,32 @@
 //! - `watch(prefix, after)` replays retained events with revision > `after`, then streams live
 //!   ones; it fails with `Gone` when `after` is older than the retained window; a subscriber that
 //!   lags behind the live stream gets one `Err(Gone)` item and the stream ends.
+//!
+//! It must not keep history on disk (only the current value of each key is stored, so the
+//! database stays bounded under churn), must not use sled transactions or `watch_prefix`, and
+//! must not interpret objects beyond `metadata.resourceVersion`.
+//!
+//! Layout: [`Backend`] is the plain key-value interface ([`MemoryBackend`], [`SledBackend`]);
+//! [`Store`] owns the revision counter, the write pipeline (apply under one lock, group-commit
+//! flush on a dedicated thread, then publish) and the watch window; [`WatchStream`] is one
+//! subscriber.
 
-// SKELETON: the implementation below is filled in by the storage work; signatures are fixed.
+mod backend;
+mod memory;
+mod sled;
+mod store;
+mod watch;
+
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
+
+pub use self::backend::Backend;
+pub use self::memory::MemoryBackend;
+pub use self::sled::SledBackend;
+pub use self::store::{ListPage, Store};
+pub use self::watch::WatchStream;
 
 use serde_json::Value;
 
@@ -98,38 +120,9 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { window: 100_000, fanout_capacity: 16_384 }
+        StoreOptions {
+            window: 100_000,
+            fanout_capacity: 16_384,
+        }
     }
-}
-
-// TEMPORARY STUB (replaced by the storage implementation): signatures only.
-/// A page of a list.
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    /// Items in key order.
-    pub items: Vec<Versioned>,
-    /// Revision the page reflects.
-    pub rv: u64,
-    /// Items after this page.
-    pub remaining: usize,
-    /// Key of the last item when more remain.
-    pub last_key: Option<String>,
-}
-/// A stream of watch events.
-pub type WatchStream = std::pin::Pin<Box<dyn futures::Stream<Item = Result<Arc<WatchEvent>>> + Send>>;
-/// The store.
-#[derive(Clone)]
-pub struct Store;
-#[allow(missing_docs, unused_variables)]
-impl Store {
-    pub fn memory(opts: StoreOptions) -> Store { todo!() }
-    pub fn open_sled(path: &std::path::Path, opts: StoreOptions) -> Result<Store> { todo!() }
-    pub fn revision(&self) -> u64 { todo!() }
-    pub fn get(&self, key: &str) -> Result<Option<Versioned>> { todo!() }
-    pub fn list(&self, prefix: &str, start_after: Option<&str>, limit: Option<usize>) -> Result<ListPage> { todo!() }
-    pub async fn create(&self, key: &str, object: Value) -> Result<Versioned> { todo!() }
-    pub async fn update(&self, key: &str, expected_rv: Option<u64>, object: Value) -> Result<Versioned> { todo!() }
-    pub async fn delete(&self, key: &str, expected_rv: Option<u64>) -> Result<Versioned> { todo!() }
-    pub fn watch(&self, prefix: &str, after_rv: u64) -> Result<WatchStream> { todo!() }
-    pub fn oldest_retained(&self) -> u64 { todo!() }
 }
