@@ -103,6 +103,9 @@ pub enum ApiError {
         /// Field causes.
         causes: Vec<Cause>,
     },
+    /// 422 without field causes (e.g. a JSON patch that does not apply).
+    #[error("{0}")]
+    Unprocessable(String),
     /// 410: a resourceVersion older than the retained history.
     #[error("{0}")]
     Expired(String),
@@ -215,7 +218,7 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } | ApiError::NoRoute => 404,
             ApiError::AlreadyExists { .. } | ApiError::Conflict { .. } => 409,
-            ApiError::Invalid { .. } => 422,
+            ApiError::Invalid { .. } | ApiError::Unprocessable(_) => 422,
             ApiError::Expired(_) | ApiError::Gone(_) => 410,
             ApiError::BadRequest(_) => 400,
             ApiError::Unauthorized => 401,
@@ -236,7 +239,7 @@ impl ApiError {
             ApiError::NotFound { .. } | ApiError::NoRoute => "NotFound",
             ApiError::AlreadyExists { .. } => "AlreadyExists",
             ApiError::Conflict { .. } => "Conflict",
-            ApiError::Invalid { .. } => "Invalid",
+            ApiError::Invalid { .. } | ApiError::Unprocessable(_) => "Invalid",
             ApiError::Expired(_) => "Expired",
             ApiError::Gone(_) => "Gone",
             ApiError::BadRequest(_) => "BadRequest",

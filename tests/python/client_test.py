@@ -53,7 +53,7 @@ def main(kubeconfig: str) -> None:
     except ApiException as e:
         assert e.status == 409, e
 
-    start = v1.read_namespaced_config_map("cm-1", "py").metadata.resource_version
+    start = v1.list_namespaced_config_map("py").metadata.resource_version
     for n in range(3):
         v1.patch_namespaced_config_map("cm-1", "py", {"data": {"n": str(n)}})
     seen = []

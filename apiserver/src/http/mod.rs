@@ -57,6 +57,7 @@ fn is_public(path: &str) -> bool {
 
 async fn handle(State(st): State<ApiState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
+    tracing::debug!(method = %req.method(), uri = %req.uri(), "Request.");
     let identity = authenticate(&st, &req);
     if identity.is_none() && !is_public(&path) {
         return ErrorResponse(ApiError::Unauthorized).into_response();
@@ -242,25 +243,32 @@ fn not_allowed() -> ApiError {
     ApiError::MethodNotSupported("the server does not allow this method on the requested resource".into())
 }
 
+/// How much of an oversized body is read and dropped before answering 413, so that the client
+/// (which is still sending) reads the Status instead of a broken pipe.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
 async fn read_body(req: Request) -> Result<(HeaderMap, Bytes), ApiError> {
-    let (parts, body) = req.into_parts();
-    if let Some(len) = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok()) {
-        if len > MAX_BODY {
-            return Err(too_large());
+    use http_body_util::BodyExt;
+    let (parts, mut body) = req.into_parts();
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let mut buf = bytes::BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::BadRequest(format!("error reading the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total > DRAIN_LIMIT {
+                break;
+            }
+            if total <= MAX_BODY && declared.is_none_or(|d| d <= MAX_BODY) {
+                buf.extend_from_slice(&data);
+            }
         }
     }
-    let limited = http_body_util::Limited::new(body, MAX_BODY);
-    let bytes = http_body_util::BodyExt::collect(limited)
-        .await
-        .map_err(|e| {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
-                too_large()
-            } else {
-                ApiError::BadRequest(format!("error reading the request body: {e}"))
-            }
-        })?
-        .to_bytes();
-    Ok((parts.headers, bytes))
+    if total > MAX_BODY || declared.is_some_and(|d| d > MAX_BODY) {
+        return Err(too_large());
+    }
+    Ok((parts.headers, buf.freeze()))
 }
 
 fn too_large() -> ApiError {

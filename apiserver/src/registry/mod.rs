@@ -448,7 +448,7 @@ impl Registry {
         for _ in 0..MAX_RETRIES {
             let current = self.read(def, ns, name)?;
             let served = self.output(def, &current.object)?;
-            let mut patched = patch::apply(def, &served, patch_type, body)?;
+            let mut patched = patch::apply(&served, patch_type, body)?;
             let precondition = match meta::meta_str(&patched, "resourceVersion") {
                 "" => None,
                 rv => Some(rv.parse::<u64>().map_err(|_| ApiError::BadRequest(format!("invalid resourceVersion {rv:?}")))?),

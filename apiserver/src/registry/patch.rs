@@ -1,7 +1,7 @@
 //! Applying PATCH bodies: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and strategic merge
 //! patch. Server-side apply is answered by the HTTP layer until it is built.
 
-use kubesim_api::{ApiError, Cause, ResourceDef};
+use kubesim_api::ApiError;
 use serde_json::Value;
 
 /// The patch formats of the Kubernetes API.
@@ -31,13 +31,13 @@ impl PatchType {
 }
 
 /// Applies `body` of type `pt` to `current`, returning the patched object.
-pub fn apply(def: &ResourceDef, current: &Value, pt: PatchType, body: &[u8]) -> Result<Value, ApiError> {
+pub fn apply(current: &Value, pt: PatchType, body: &[u8]) -> Result<Value, ApiError> {
     match pt {
         PatchType::Json => {
             let patch: json_patch::Patch = serde_json::from_slice(body)
                 .map_err(|e| ApiError::BadRequest(format!("error decoding patch: {e}")))?;
             let mut out = current.clone();
-            json_patch::patch(&mut out, &patch).map_err(|e| patch_failed(def, current, e.to_string()))?;
+            json_patch::patch(&mut out, &patch).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
             Ok(out)
         }
         PatchType::Merge | PatchType::Strategic => {
@@ -58,11 +58,6 @@ pub fn apply(def: &ResourceDef, current: &Value, pt: PatchType, body: &[u8]) -> 
             "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json".into(),
         )),
     }
-}
-
-fn patch_failed(def: &ResourceDef, current: &Value, detail: String) -> ApiError {
-    let name = current.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-    ApiError::invalid(&def.group, &def.kind, name, vec![Cause::new("FieldValueInvalid", detail, "")])
 }
 
 /// Strategic merge patch, as far as it goes now: maps merge, `null` deletes, `$patch: replace`

@@ -26,7 +26,7 @@ impl Registry {
         let current = scale_of(&obj);
         let wanted = match change {
             ScaleChange::Replace(v) => v,
-            ScaleChange::Patch(pt, body) => patch::apply(def, &current, pt, body)?,
+            ScaleChange::Patch(pt, body) => patch::apply(&current, pt, body)?,
         };
         let replicas = match wanted.pointer("/spec/replicas") {
             None | Some(Value::Null) => 0,
