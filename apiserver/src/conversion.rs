@@ -48,6 +48,9 @@ pub fn convert(mut obj: Value, to: &ResourceDef) -> Result<Value, ApiError> {
             to.kind
         )));
     }
+    if from == target && from_kind == to.kind {
+        return Ok(obj);
+    }
     if from.is_empty() || from == target {
         set_type_meta(&mut obj, &target, &to.kind);
         return Ok(obj);
