@@ -667,6 +667,7 @@ fn immutable_data(new: &Value, old: &Value, bags: &[&str], errs: &mut Vec<Cause>
 // ---------------------------------------------------------------------------------------------
 
 /// A Kubernetes quantity as a number (good enough to compare storage sizes).
+// SIMPLIFICATION: parsed into an f64, not upstream's exact decimal arithmetic.
 fn quantity(s: &str) -> Option<f64> {
     let s = s.trim();
     let split = s
