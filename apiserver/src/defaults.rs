@@ -217,6 +217,8 @@ fn default_service(obj: &mut Value) {
     }
     if ty != "ExternalName" {
         // Registry behaviour on a single-stack IPv4 cluster (no allocation involved).
+        // SIMPLIFICATION: the cluster is always IPv4 single-stack; requested families and
+        // PreferDualStack are not reconciled against cluster capabilities.
         let headless = str_of(spec, "clusterIP") == "None";
         let selectorless = is_empty_map(spec.get("selector"));
         let policy = if headless && selectorless {

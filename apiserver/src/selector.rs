@@ -677,6 +677,8 @@ impl FieldKind {
             ("certificates.k8s.io", _, "CertificateSigningRequest" | "ClusterTrustBundle") => {
                 FieldKind::Signer
             }
+            // SIMPLIFICATION: a CRD's `selectableFields` are not consulted; custom resources
+            // select on metadata.name/namespace only (upstream's behaviour without them).
             _ => FieldKind::Default,
         }
     }

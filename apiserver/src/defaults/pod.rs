@@ -118,6 +118,8 @@ fn default_pod_spec(spec: &mut Value) {
 
 /// The pull policy upstream derives from the image reference: `Always` for `:latest` and for
 /// untagged images without a digest, otherwise `IfNotPresent` (also for unparsable references).
+// SIMPLIFICATION: a light reading of the docker reference grammar (lower-case path components,
+// optional registry host, tag, digest), not the full grammar.
 pub fn image_pull_policy(image: &str) -> &'static str {
     let (name, digest) = match image.split_once('@') {
         Some((n, d)) => (n, Some(d)),
@@ -327,6 +329,7 @@ fn default_tolerations(spec: &mut Value) {
 }
 
 /// A short, stable suffix (upstream's alphabet) derived from the pod's uid.
+// SIMPLIFICATION: upstream picks the suffix at random; deriving it keeps defaulting idempotent.
 fn suffix(seed: &str) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     // FNV-1a: deterministic, so re-applying defaults names the same volume.

@@ -466,3 +466,39 @@ proptest! {
         prop_assert_eq!(s.pinned_name(), Some(v.as_str()));
     }
 }
+
+#[test]
+fn upstream_valid_and_invalid_selectors() {
+    let valid = [
+        "x=a,y=b,z=c",
+        "",
+        "x!=a,y=b",
+        "x=",
+        "x= ",
+        "x=,z= ",
+        "x= ,z= ",
+        "!x",
+        "x>1",
+        "x>1,z<5",
+        "x in (foo,,baz),y,z notin ()",
+        "x notin ( )",
+        "x in (,a)",
+        "  x  ==  a  ",
+        "example.com/app=web",
+        "a.b-c_d=v.1",
+    ];
+    for s in valid {
+        assert!(
+            LabelSelector::parse(s).is_ok(),
+            "{s:?} should parse: {:?}",
+            LabelSelector::parse(s).err()
+        );
+    }
+    let invalid = [
+        "x=a||y=b", "x==a==b", "!x=a", "x<a", "x>1.1", "x>", "a b", "x in (a", "x=a,", "(x)",
+        "x=a b", "k!", "x in ()y",
+    ];
+    for s in invalid {
+        assert!(LabelSelector::parse(s).is_err(), "{s:?} should not parse");
+    }
+}

@@ -19,6 +19,9 @@ const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
 
 /// ValidatePodSpec, reduced to the essential checks. `path` is e.g. `spec` or
 /// `spec.template.spec`.
+// SIMPLIFICATION: only the checks users hit first (containers, names, images, ports, volume
+// names and mounts, env names, restart/DNS policy, activeDeadlineSeconds); no resource
+// quantity, probe, security context, affinity or volume-source validation.
 pub(super) fn validate_pod_spec(
     spec: Option<&Value>,
     path: &str,

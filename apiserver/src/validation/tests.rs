@@ -465,3 +465,62 @@ fn pvc_updates() {
     assert_eq!(workloads::quantity_for_tests("1Gi"), Some(1073741824.0));
     assert_eq!(workloads::quantity_for_tests("500M"), Some(5e8));
 }
+
+/// Objects as clients typically send them validate cleanly once defaulted.
+#[test]
+fn defaulted_typical_objects_are_valid() {
+    let pod_spec = json!({"containers": [{"name": "app", "image": "nginx:1.25", "ports": [{"containerPort": 80}]}]});
+    let job_spec =
+        json!({"restartPolicy": "Never", "containers": [{"name": "pi", "image": "perl"}]});
+    let cases: Vec<(ResourceDef, Value)> = vec![
+        (
+            def("", "v1", "Pod", "pods", true),
+            json!({"metadata": {"name": "web", "namespace": "default", "uid": "u1"}, "spec": pod_spec}),
+        ),
+        (
+            def("apps", "v1", "Deployment", "deployments", true),
+            json!({"metadata": {"name": "web", "namespace": "default"}, "spec": {"selector": {"matchLabels": {"app": "web"}},
+                   "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod_spec}}}),
+        ),
+        (
+            def("apps", "v1", "StatefulSet", "statefulsets", true),
+            json!({"metadata": {"name": "db", "namespace": "default"}, "spec": {"serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+                   "template": {"metadata": {"labels": {"app": "db"}}, "spec": pod_spec},
+                   "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}),
+        ),
+        (
+            def("apps", "v1", "DaemonSet", "daemonsets", true),
+            json!({"metadata": {"name": "agent", "namespace": "default"}, "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                   "template": {"metadata": {"labels": {"app": "agent"}}, "spec": pod_spec}}}),
+        ),
+        (
+            def("batch", "v1", "Job", "jobs", true),
+            json!({"metadata": {"name": "pi", "namespace": "default", "uid": "u2"}, "spec": {"template": {"spec": job_spec}}}),
+        ),
+        (
+            def("batch", "v1", "CronJob", "cronjobs", true),
+            json!({"metadata": {"name": "tick", "namespace": "default"}, "spec": {"schedule": "*/5 * * * *",
+                   "jobTemplate": {"spec": {"template": {"spec": job_spec}}}}}),
+        ),
+        (
+            def("", "v1", "Service", "services", true),
+            json!({"metadata": {"name": "web", "namespace": "default"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+        ),
+        (
+            def("", "v1", "Namespace", "namespaces", false),
+            json!({"metadata": {"name": "team-a"}}),
+        ),
+        (
+            def("", "v1", "Secret", "secrets", true),
+            json!({"metadata": {"name": "s", "namespace": "default"}, "stringData": {"password": "x"}}),
+        ),
+    ];
+    for (d, mut obj) in cases {
+        crate::defaults::apply_defaults(&d, &mut obj);
+        let causes = validate(&d, &obj, None);
+        assert!(causes.is_empty(), "{}: {:?}", d.kind, lines(&causes));
+        // An unchanged update is valid too.
+        let causes = validate(&d, &obj, Some(&obj));
+        assert!(causes.is_empty(), "{} update: {:?}", d.kind, lines(&causes));
+    }
+}

@@ -601,19 +601,17 @@ fn validate_secret(obj: &Value, errs: &mut Vec<Cause>) {
         errs.push(too_long("data", MAX_SECRET_SIZE));
     }
     let has = |k: &str| keys.iter().any(|x| x == k);
+    let sa_name_missing = at(obj, "metadata.annotations")
+        .and_then(|a| a.get("kubernetes.io/service-account.name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty();
     match str_at(obj, "type") {
-        "kubernetes.io/service-account-token" => {
-            if at(obj, "metadata.annotations")
-                .and_then(|a| a.get("kubernetes.io/service-account.name"))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .is_empty()
-            {
-                errs.push(Cause::required(
-                    "metadata.annotations[kubernetes.io/service-account.name]",
-                    "",
-                ));
-            }
+        "kubernetes.io/service-account-token" if sa_name_missing => {
+            errs.push(Cause::required(
+                "metadata.annotations[kubernetes.io/service-account.name]",
+                "",
+            ));
         }
         "kubernetes.io/dockercfg" if !has(".dockercfg") => {
             errs.push(Cause::required("data[.dockercfg]", ""))
@@ -669,6 +667,7 @@ fn immutable_data(new: &Value, old: &Value, bags: &[&str], errs: &mut Vec<Cause>
 // ---------------------------------------------------------------------------------------------
 
 /// A Kubernetes quantity as a number (good enough to compare storage sizes).
+// SIMPLIFICATION: parsed into an f64, not upstream's exact decimal arithmetic.
 fn quantity(s: &str) -> Option<f64> {
     let s = s.trim();
     let split = s
