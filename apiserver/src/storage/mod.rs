@@ -12,10 +12,29 @@
 //! - `watch(prefix, after)` replays retained events with revision > `after`, then streams live
 //!   ones; it fails with `Gone` when `after` is older than the retained window; a subscriber that
 //!   lags behind the live stream gets one `Err(Gone)` item and the stream ends.
+//!
+//! It must not keep history on disk (only the current value of each key is stored, so the
+//! database stays bounded under churn), must not use sled transactions or `watch_prefix`, and
+//! must not interpret objects beyond `metadata.resourceVersion`.
+//!
+//! Layout: [`Backend`] is the plain key-value interface ([`MemoryBackend`], [`SledBackend`]);
+//! [`Store`] owns the revision counter, the write pipeline (apply under one lock, group-commit
+//! flush on a dedicated thread, then publish) and the watch window; [`WatchStream`] is one
+//! subscriber.
 
-// SKELETON: the implementation below is filled in by the storage work; signatures are fixed.
+mod backend;
+mod memory;
+mod sled;
+mod store;
+mod watch;
 
 use std::sync::Arc;
+
+pub use self::backend::Backend;
+pub use self::memory::MemoryBackend;
+pub use self::sled::SledBackend;
+pub use self::store::{ListPage, Store};
+pub use self::watch::WatchStream;
 
 use serde_json::Value;
 
