@@ -28,6 +28,9 @@ mod sled;
 mod store;
 mod watch;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 pub use self::backend::Backend;
@@ -117,6 +120,9 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { window: 100_000, fanout_capacity: 16_384 }
+        StoreOptions {
+            window: 100_000,
+            fanout_capacity: 16_384,
+        }
     }
 }

@@ -559,8 +559,11 @@ fn check(key: &str, current: Option<Versioned>, expected: Option<u64>) -> Result
 
 /// Writes `rv` as a decimal string into `metadata.resourceVersion`, creating `metadata` if absent.
 fn stamp(key: &str, object: &mut Value, rv: u64) -> Result<()> {
-    let not_an_object =
-        || StoreError::Backend(format!("refusing to store {key}: not a JSON object with object metadata"));
+    let not_an_object = || {
+        StoreError::Backend(format!(
+            "refusing to store {key}: not a JSON object with object metadata"
+        ))
+    };
     let metadata = object
         .as_object_mut()
         .ok_or_else(not_an_object)?
