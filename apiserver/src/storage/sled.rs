@@ -24,20 +24,42 @@ pub struct SledBackend {
 
 impl SledBackend {
     /// Opens (or creates) the database in directory `path`; fails if another handle holds it.
+    ///
+    /// Blocks for up to about a second while the directory is locked, because sled releases its
+    /// file lock lazily after the previous handle in this process was dropped (sled#1234,
+    /// sled#1289); a lock still held after that is reported as a `Backend` error.
     pub fn open(path: &Path) -> Result<SledBackend> {
-        let db = ::sled::Config::new()
+        let config = ::sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_CAPACITY)
             // The store flushes after every group of writes; sled's own periodic flush would only
             // add background I/O.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| backend_error("open", &path.display(), e))?;
+            .flush_every_ms(None);
+        let mut backoff = LOCK_BACKOFF_MS.iter();
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(e) if is_lock_contention(&e) => match backoff.next() {
+                    Some(ms) => std::thread::sleep(std::time::Duration::from_millis(*ms)),
+                    None => return Err(backend_error("open", &path.display(), e)),
+                },
+                Err(e) => return Err(backend_error("open", &path.display(), e)),
+            }
+        };
         let objects = db
             .open_tree("objects")
             .map_err(|e| backend_error("open", &"tree objects", e))?;
         Ok(SledBackend { db, objects })
     }
+}
+
+/// How long `open` waits between attempts while sled's lock is held (about 1 s in total).
+const LOCK_BACKOFF_MS: [u64; 8] = [10, 20, 40, 80, 160, 250, 250, 250];
+
+/// Whether sled failed to open because another handle still holds its file lock. sled reports
+/// this as an `Other` I/O error, so only its message identifies it.
+fn is_lock_contention(e: &::sled::Error) -> bool {
+    matches!(e, ::sled::Error::Io(io) if io.to_string().contains("could not acquire lock"))
 }
 
 fn backend_error(what: &str, target: &dyn std::fmt::Display, e: ::sled::Error) -> StoreError {
