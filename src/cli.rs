@@ -58,8 +58,14 @@ pub struct UpArgs {
 impl UpArgs {
     /// The cluster configuration these flags describe.
     pub fn to_config(&self) -> anyhow::Result<Config> {
-        anyhow::ensure!(self.time_scale > 0.0 && self.time_scale.is_finite(), "--time-scale must be a positive number");
-        anyhow::ensure!(!self.listen.ip().is_unspecified(), "--listen must name an address (kubesim serves loopback only by default)");
+        anyhow::ensure!(
+            self.time_scale > 0.0 && self.time_scale.is_finite(),
+            "--time-scale must be a positive number"
+        );
+        anyhow::ensure!(
+            !self.listen.ip().is_unspecified(),
+            "--listen must name an address (kubesim serves loopback only by default)"
+        );
         Ok(Config {
             name: self.name.clone(),
             config_file: self.config.clone(),

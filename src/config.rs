@@ -82,8 +82,10 @@ impl Config {
         if let Some(d) = &self.data_dir {
             return Ok(d.clone());
         }
-        let dirs = directories::ProjectDirs::from("dev", "kubesim", "kubesim")
-            .ok_or_else(|| anyhow::anyhow!("no home directory for the default data directory; pass --data-dir"))?;
+        let dirs =
+            directories::ProjectDirs::from("dev", "kubesim", "kubesim").ok_or_else(|| {
+                anyhow::anyhow!("no home directory for the default data directory; pass --data-dir")
+            })?;
         Ok(dirs.data_dir().join(&self.name))
     }
 

@@ -27,16 +27,16 @@ pub fn default_path() -> Result<PathBuf> {
             return Ok(first);
         }
     }
-    let home = directories::BaseDirs::new().context("no home directory to put ~/.kube/config in")?;
+    let home =
+        directories::BaseDirs::new().context("no home directory to put ~/.kube/config in")?;
     Ok(home.home_dir().join(".kube").join("config"))
 }
 
 /// Merges the cluster's entries into the kubeconfig at `path` (creating it) and makes its context current.
 pub fn merge_into(path: &Path, context: &str, server: &str, pki: &Pki) -> Result<()> {
     let mut doc = match std::fs::read_to_string(path) {
-        Ok(text) if !text.trim().is_empty() => {
-            serde_saphyr::from_str::<Value>(&text).with_context(|| format!("reading {}", path.display()))?
-        }
+        Ok(text) if !text.trim().is_empty() => serde_saphyr::from_str::<Value>(&text)
+            .with_context(|| format!("reading {}", path.display()))?,
         _ => json!({"apiVersion": "v1", "kind": "Config", "preferences": {}}),
     };
     if !doc.is_object() {
@@ -44,7 +44,11 @@ pub fn merge_into(path: &Path, context: &str, server: &str, pki: &Pki) -> Result
     }
     let new = entries(context, server, pki);
     for section in ["clusters", "users", "contexts"] {
-        let list = doc.get_mut(section).filter(|v| v.is_array()).map(|v| v.take()).unwrap_or_else(|| json!([]));
+        let list = doc
+            .get_mut(section)
+            .filter(|v| v.is_array())
+            .map(|v| v.take())
+            .unwrap_or_else(|| json!([]));
         let mut items: Vec<Value> = list.as_array().cloned().unwrap_or_default();
         items.retain(|e| e["name"] != context);
         items.extend(new[section].as_array().cloned().unwrap_or_default());

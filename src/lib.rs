@@ -48,27 +48,51 @@ impl Cluster {
     /// objects and writes the kubeconfig. Returns once `/readyz` answers 200.
     pub async fn start(config: Config) -> Result<ClusterHandle> {
         let shutdown = CancellationToken::new();
-        let data_dir = if config.ephemeral { None } else { Some(config.resolved_data_dir()?) };
+        let data_dir = if config.ephemeral {
+            None
+        } else {
+            Some(config.resolved_data_dir()?)
+        };
         if let Some(cf) = &config.config_file {
-            anyhow::ensure!(cf.exists(), "cluster config {} does not exist", cf.display());
+            anyhow::ensure!(
+                cf.exists(),
+                "cluster config {} does not exist",
+                cf.display()
+            );
         }
-        let store_opts = StoreOptions { window: config.watch_window.max(1), ..StoreOptions::default() };
+        let store_opts = StoreOptions {
+            window: config.watch_window.max(1),
+            ..StoreOptions::default()
+        };
         let store = match &data_dir {
             None => Store::memory(store_opts),
             Some(dir) => {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-                Store::open_sled(&dir.join("store"), store_opts)
-                    .with_context(|| format!("opening the store in {} (is another kubesim using it?)", dir.display()))?
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                Store::open_sled(&dir.join("store"), store_opts).with_context(|| {
+                    format!(
+                        "opening the store in {} (is another kubesim using it?)",
+                        dir.display()
+                    )
+                })?
             }
         };
-        let registry = Arc::new(Registry::new(store, ResourceTable::builtin(), Box::new(AllowAll), shutdown.clone()));
+        let registry = Arc::new(Registry::new(
+            store,
+            ResourceTable::builtin(),
+            Box::new(AllowAll),
+            shutdown.clone(),
+        ));
 
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("listening on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let host = addr.ip().to_string();
-        let pki = Pki::load_or_create(data_dir.as_ref().map(|d| d.join("pki")).as_deref(), &[host.clone()])?;
+        let pki = Pki::load_or_create(
+            data_dir.as_ref().map(|d| d.join("pki")).as_deref(),
+            &[host.clone()],
+        )?;
 
         let ready = Arc::new(AtomicBool::new(false));
         let state = ApiState {
@@ -80,9 +104,20 @@ impl Cluster {
         let router = router(state);
         let tls = serve::tls_config(&pki)?;
         let mut tasks = JoinSet::new();
-        tasks.spawn(serve::serve_tls(listener, router.clone(), tls, shutdown.clone()));
+        tasks.spawn(serve::serve_tls(
+            listener,
+            router.clone(),
+            tls,
+            shutdown.clone(),
+        ));
 
-        let bootstrap_ctx = WriteContext::internal(Identity::new("system:apiserver", &[kubesim_api::wellknown::GROUP_SYSTEM_MASTERS]), "kube-apiserver");
+        let bootstrap_ctx = WriteContext::internal(
+            Identity::new(
+                "system:apiserver",
+                &[kubesim_api::wellknown::GROUP_SYSTEM_MASTERS],
+            ),
+            "kube-apiserver",
+        );
         kubesim_apiserver::bootstrap::bootstrap(&registry, &bootstrap_ctx, &host, addr.port())
             .await
             .map_err(|e| anyhow::anyhow!("bootstrapping the cluster: {e}"))?;
@@ -103,7 +138,16 @@ impl Cluster {
         };
         ready.store(true, Ordering::Release);
         tracing::info!(%addr, "Cluster ready.");
-        Ok(ClusterHandle { addr, context, kubeconfig, pki, router, registry, shutdown, tasks })
+        Ok(ClusterHandle {
+            addr,
+            context,
+            kubeconfig,
+            pki,
+            router,
+            registry,
+            shutdown,
+            tasks,
+        })
     }
 }
 
@@ -156,7 +200,10 @@ impl ClusterHandle {
 
     /// An in-process client with the admin's rights.
     pub fn client(&self) -> kube::Client {
-        self.client_as(pki::ADMIN_USER, &[kubesim_api::wellknown::GROUP_SYSTEM_MASTERS])
+        self.client_as(
+            pki::ADMIN_USER,
+            &[kubesim_api::wellknown::GROUP_SYSTEM_MASTERS],
+        )
     }
 
     /// A token that cancels when the cluster shuts down.
@@ -168,7 +215,10 @@ impl ClusterHandle {
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();
         let drain = async { while self.tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(std::time::Duration::from_secs(5), drain).await.is_err() {
+        if tokio::time::timeout(std::time::Duration::from_secs(5), drain)
+            .await
+            .is_err()
+        {
             self.tasks.abort_all();
         }
     }

@@ -9,7 +9,8 @@ use kubesim::cli::{Cli, Command};
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "kubesim=info,warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "kubesim=info,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -23,8 +24,14 @@ async fn up(args: kubesim::cli::UpArgs) -> Result<()> {
     let config = args.to_config()?;
     let name = config.name.clone();
     let mut cluster = Cluster::start(config).await?;
-    let kubeconfig = cluster.kubeconfig_path().map(|p| p.display().to_string()).unwrap_or_default();
-    println!("kubesim: cluster {name:?} ready at {} (kubeconfig: {kubeconfig})", cluster.server_url());
+    let kubeconfig = cluster
+        .kubeconfig_path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    println!(
+        "kubesim: cluster {name:?} ready at {} (kubeconfig: {kubeconfig})",
+        cluster.server_url()
+    );
     let token = cluster.shutdown_token();
     tokio::spawn(async move {
         wait_for_signal().await;

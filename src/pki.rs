@@ -5,7 +5,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rcgen::{BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
 
 /// PEM-encoded certificates and keys of one cluster.
 #[derive(Debug, Clone)]
@@ -25,14 +28,22 @@ pub struct Pki {
 /// User name of the admin's client certificate.
 pub const ADMIN_USER: &str = "kubernetes-admin";
 
-const FILES: [&str; 5] = ["ca.crt", "server.crt", "server.key", "admin.crt", "admin.key"];
+const FILES: [&str; 5] = [
+    "ca.crt",
+    "server.crt",
+    "server.key",
+    "admin.crt",
+    "admin.key",
+];
 
 impl Pki {
     /// Loads the PKI from `dir`, or generates and saves it there; `None` keeps it in memory.
     pub fn load_or_create(dir: Option<&Path>, hosts: &[String]) -> Result<Pki> {
         if let Some(dir) = dir {
             if FILES.iter().all(|f| dir.join(f).exists()) {
-                let read = |f: &str| std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"));
+                let read = |f: &str| {
+                    std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))
+                };
                 let pki = Pki {
                     ca_cert: read("ca.crt")?,
                     server_cert: read("server.crt")?,
@@ -46,7 +57,13 @@ impl Pki {
         let pki = Pki::generate(hosts)?;
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let contents = [&pki.ca_cert, &pki.server_cert, &pki.server_key, &pki.admin_cert, &pki.admin_key];
+            let contents = [
+                &pki.ca_cert,
+                &pki.server_cert,
+                &pki.server_key,
+                &pki.admin_cert,
+                &pki.admin_key,
+            ];
             for (f, c) in FILES.iter().zip(contents) {
                 write_private(&dir.join(f), c)?;
             }
@@ -61,12 +78,24 @@ impl Pki {
         dn.push(DnType::CommonName, "kubesim-ca");
         ca_params.distinguished_name = dn;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca_key = KeyPair::generate()?;
         let ca_cert = ca_params.self_signed(&ca_key)?;
         let issuer = Issuer::new(ca_params, ca_key);
 
-        let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "kubernetes".into(), "kubernetes.default".into(), "kubernetes.default.svc".into(), "kubernetes.default.svc.cluster.local".into(), "10.3.0.1".into()];
+        let mut names: Vec<String> = vec![
+            "localhost".into(),
+            "127.0.0.1".into(),
+            "kubernetes".into(),
+            "kubernetes.default".into(),
+            "kubernetes.default.svc".into(),
+            "kubernetes.default.svc.cluster.local".into(),
+            "10.3.0.1".into(),
+        ];
         for h in hosts {
             if !names.contains(h) {
                 names.push(h.clone());
@@ -83,7 +112,10 @@ impl Pki {
         let mut admin = CertificateParams::new(Vec::<String>::new())?;
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, ADMIN_USER);
-        dn.push(DnType::OrganizationName, kubesim_api::wellknown::GROUP_SYSTEM_MASTERS);
+        dn.push(
+            DnType::OrganizationName,
+            kubesim_api::wellknown::GROUP_SYSTEM_MASTERS,
+        );
         admin.distinguished_name = dn;
         admin.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         let admin_key = KeyPair::generate()?;
@@ -111,7 +143,9 @@ pub fn write_private(path: &Path, contents: &str) -> Result<()> {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        let mut f = opts
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         f.write_all(contents.as_bytes())?;
         f.sync_all()?;
     }

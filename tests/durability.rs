@@ -16,7 +16,14 @@ use tokio::process::{Child, Command};
 /// Starts `kubesim up` on `dir` and waits for its ready line.
 async fn up(dir: &Path) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kubesim"))
-        .args(["up", "--name", "durable", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "up",
+            "--name",
+            "durable",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(dir.join("data"))
         .arg("--kubeconfig")
         .arg(dir.join("kubeconfig"))
@@ -73,7 +80,10 @@ async fn acknowledged_writes_survive_kill_9_and_restart() {
             }
         }));
     }
-    tokio::time::timeout(Duration::from_secs(120), enough_rx.wait_for(|e| *e)).await.expect("300 writes in time").expect("watch");
+    tokio::time::timeout(Duration::from_secs(120), enough_rx.wait_for(|e| *e))
+        .await
+        .expect("300 writes in time")
+        .expect("watch");
     // SIGKILL while the writers are still going.
     first.start_kill().expect("kill -9");
     first.wait().await.expect("reaped");
@@ -95,11 +105,19 @@ async fn acknowledged_writes_survive_kill_9_and_restart() {
         .filter_map(|c| c.metadata.name)
         .collect();
     let lost: Vec<&String> = acked.iter().filter(|n| !present.contains(*n)).collect();
-    assert!(lost.is_empty(), "{} acknowledged writes lost after kill -9: {:?}", lost.len(), &lost[..lost.len().min(10)]);
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged writes lost after kill -9: {:?}",
+        lost.len(),
+        &lost[..lost.len().min(10)]
+    );
     // New writes get revisions above everything before the crash.
     let mut cm = ConfigMap::default();
     cm.metadata.name = Some("after-restart".into());
-    let created = api.create(&PostParams::default(), &cm).await.expect("write after restart");
+    let created = api
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("write after restart");
     let max_before = api
         .list(&ListParams::default())
         .await
@@ -111,7 +129,10 @@ async fn acknowledged_writes_survive_kill_9_and_restart() {
         .max()
         .unwrap_or(0);
     let rv: u64 = created.metadata.resource_version.unwrap().parse().unwrap();
-    assert!(rv > max_before, "revision {rv} reused after restart (max before {max_before})");
+    assert!(
+        rv > max_before,
+        "revision {rv} reused after restart (max before {max_before})"
+    );
     second.start_kill().ok();
     second.wait().await.ok();
 }
@@ -124,12 +145,25 @@ async fn clean_shutdown_on_sigterm_keeps_state() {
     let api: Api<ConfigMap> = Api::namespaced(client, "kube-public");
     let mut cm = ConfigMap::default();
     cm.metadata.name = Some("kept".into());
-    api.create(&PostParams::default(), &cm).await.expect("create");
+    api.create(&PostParams::default(), &cm)
+        .await
+        .expect("create");
     let pid = first.id().expect("pid");
-    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await.expect("kill -TERM");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await
+        .expect("kill -TERM");
     assert!(status.success());
-    let out = tokio::time::timeout(Duration::from_secs(20), first.wait_with_output()).await.expect("exits in time").expect("wait");
-    assert!(out.status.success(), "kubesim up exited with {}", out.status);
+    let out = tokio::time::timeout(Duration::from_secs(20), first.wait_with_output())
+        .await
+        .expect("exits in time")
+        .expect("wait");
+    assert!(
+        out.status.success(),
+        "kubesim up exited with {}",
+        out.status
+    );
     let mut second = up(dir.path()).await;
     let client = common::kube_client_from(&dir.path().join("kubeconfig")).await;
     let api: Api<ConfigMap> = Api::namespaced(client, "kube-public");

@@ -12,7 +12,10 @@ fn python() -> PathBuf {
         return PathBuf::from(p);
     }
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    assert!(venv.is_file(), "no Python with the kubernetes client: run .ci/run (it creates .venv) or set KUBESIM_PYTHON");
+    assert!(
+        venv.is_file(),
+        "no Python with the kubernetes client: run .ci/run (it creates .venv) or set KUBESIM_PYTHON"
+    );
     venv
 }
 

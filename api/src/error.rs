@@ -16,7 +16,11 @@ pub struct Cause {
 impl Cause {
     /// A cause with the given reason, message and field path.
     pub fn new(reason: &str, message: impl Into<String>, field: impl Into<String>) -> Self {
-        Cause { reason: reason.to_string(), message: message.into(), field: field.into() }
+        Cause {
+            reason: reason.to_string(),
+            message: message.into(),
+            field: field.into(),
+        }
     }
     /// `field: Invalid value: <value>: <detail>` as upstream's `field.Invalid`.
     pub fn invalid(field: &str, value: &Value, detail: &str) -> Self {
@@ -25,11 +29,19 @@ impl Cause {
             Value::Null => "null".to_string(),
             other => other.to_string(),
         };
-        Cause::new("FieldValueInvalid", format!("Invalid value: {shown}: {detail}"), field)
+        Cause::new(
+            "FieldValueInvalid",
+            format!("Invalid value: {shown}: {detail}"),
+            field,
+        )
     }
     /// `field: Required value` as upstream's `field.Required`.
     pub fn required(field: &str, detail: &str) -> Self {
-        let msg = if detail.is_empty() { "Required value".to_string() } else { format!("Required value: {detail}") };
+        let msg = if detail.is_empty() {
+            "Required value".to_string()
+        } else {
+            format!("Required value: {detail}")
+        };
         Cause::new("FieldValueRequired", msg, field)
     }
     /// `field: Unsupported value: ...` as upstream's `field.NotSupported`.
@@ -37,7 +49,10 @@ impl Cause {
         let list: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
         Cause::new(
             "FieldValueNotSupported",
-            format!("Unsupported value: {value}: supported values: {}", list.join(", ")),
+            format!(
+                "Unsupported value: {value}: supported values: {}",
+                list.join(", ")
+            ),
             field,
         )
     }
@@ -47,7 +62,11 @@ impl Cause {
     }
     /// `field: Duplicate value: ...` as upstream's `field.Duplicate`.
     pub fn duplicate(field: &str, value: &Value) -> Self {
-        Cause::new("FieldValueDuplicate", format!("Duplicate value: {value}"), field)
+        Cause::new(
+            "FieldValueDuplicate",
+            format!("Duplicate value: {value}"),
+            field,
+        )
     }
 }
 
@@ -150,7 +169,11 @@ pub enum ApiError {
 }
 
 fn qualified(group: &str, resource: &str) -> String {
-    if group.is_empty() { resource.to_string() } else { format!("{resource}.{group}") }
+    if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    }
 }
 
 fn qualified_message(group: &str, resource: &str, name: &str, what: &str) -> String {
@@ -162,7 +185,13 @@ fn invalid_message(kind: &str, name: &str, causes: &[Cause]) -> String {
     if !causes.is_empty() {
         let parts: Vec<String> = causes
             .iter()
-            .map(|c| if c.field.is_empty() { c.message.clone() } else { format!("{}: {}", c.field, c.message) })
+            .map(|c| {
+                if c.field.is_empty() {
+                    c.message.clone()
+                } else {
+                    format!("{}: {}", c.field, c.message)
+                }
+            })
             .collect();
         if parts.len() == 1 {
             s.push_str(": ");
@@ -179,11 +208,19 @@ fn invalid_message(kind: &str, name: &str, causes: &[Cause]) -> String {
 impl ApiError {
     /// A 404 for the named object of `resource` in `group`.
     pub fn not_found(group: &str, resource: &str, name: &str) -> Self {
-        ApiError::NotFound { group: group.into(), resource: resource.into(), name: name.into() }
+        ApiError::NotFound {
+            group: group.into(),
+            resource: resource.into(),
+            name: name.into(),
+        }
     }
     /// A 409 AlreadyExists for the named object.
     pub fn already_exists(group: &str, resource: &str, name: &str) -> Self {
-        ApiError::AlreadyExists { group: group.into(), resource: resource.into(), name: name.into() }
+        ApiError::AlreadyExists {
+            group: group.into(),
+            resource: resource.into(),
+            name: name.into(),
+        }
     }
     /// The 409 Conflict upstream answers to a stale resourceVersion.
     pub fn conflict_modified(group: &str, resource: &str, name: &str) -> Self {
@@ -204,13 +241,21 @@ impl ApiError {
             group: group.into(),
             resource: resource.into(),
             name: name.into(),
-            message: format!("Operation cannot be fulfilled on {} {name:?}: {detail}", qualified(group, resource)),
+            message: format!(
+                "Operation cannot be fulfilled on {} {name:?}: {detail}",
+                qualified(group, resource)
+            ),
             causes: vec![],
         }
     }
     /// A 422 Invalid for `kind`/`name` with causes.
     pub fn invalid(group: &str, kind: &str, name: &str, causes: Vec<Cause>) -> Self {
-        ApiError::Invalid { group: group.into(), kind: kind.into(), name: name.into(), causes }
+        ApiError::Invalid {
+            group: group.into(),
+            kind: kind.into(),
+            name: name.into(),
+            causes,
+        }
     }
 
     /// The HTTP status code.
@@ -267,19 +312,37 @@ impl ApiError {
             "code": self.code(),
         });
         let details = match self {
-            ApiError::NotFound { group, resource, name } | ApiError::AlreadyExists { group, resource, name } => {
-                Some(json!({"name": name, "group": group, "kind": resource}))
+            ApiError::NotFound {
+                group,
+                resource,
+                name,
             }
-            ApiError::Conflict { group, resource, name, causes, .. } => {
+            | ApiError::AlreadyExists {
+                group,
+                resource,
+                name,
+            } => Some(json!({"name": name, "group": group, "kind": resource})),
+            ApiError::Conflict {
+                group,
+                resource,
+                name,
+                causes,
+                ..
+            } => {
                 let mut d = json!({"name": name, "group": group, "kind": resource});
                 if !causes.is_empty() {
                     d["causes"] = causes_json(causes);
                 }
                 Some(d)
             }
-            ApiError::Invalid { group, kind, name, causes } => {
-                Some(json!({"name": name, "group": group, "kind": kind, "causes": causes_json(causes)}))
-            }
+            ApiError::Invalid {
+                group,
+                kind,
+                name,
+                causes,
+            } => Some(
+                json!({"name": name, "group": group, "kind": kind, "causes": causes_json(causes)}),
+            ),
             ApiError::TooManyRequests { causes, .. } if !causes.is_empty() => {
                 Some(json!({"causes": causes_json(causes)}))
             }
@@ -287,7 +350,9 @@ impl ApiError {
         };
         if let Some(mut d) = details {
             if d.get("group").and_then(Value::as_str) == Some("") {
-                d.as_object_mut().expect("invariant: details is an object").remove("group");
+                d.as_object_mut()
+                    .expect("invariant: details is an object")
+                    .remove("group");
             }
             status["details"] = d;
         }
@@ -326,12 +391,19 @@ mod tests {
             "",
             "ConfigMap",
             "Bad_Name",
-            vec![Cause::invalid("metadata.name", &json!("Bad_Name"), "a lowercase RFC 1123 subdomain")],
+            vec![Cause::invalid(
+                "metadata.name",
+                &json!("Bad_Name"),
+                "a lowercase RFC 1123 subdomain",
+            )],
         );
         assert_eq!(
             e.to_string(),
             "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"
         );
-        assert_eq!(e.to_status()["details"]["causes"][0]["field"], "metadata.name");
+        assert_eq!(
+            e.to_status()["details"]["causes"][0]["field"],
+            "metadata.name"
+        );
     }
 }

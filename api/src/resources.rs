@@ -54,11 +54,19 @@ pub struct ResourceDef {
 impl ResourceDef {
     /// `group/version`, or `version` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
     /// `plural.group` (or `plural` for core), as Status details and messages name it.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() { self.plural.clone() } else { format!("{}.{}", self.plural, self.group) }
+        if self.group.is_empty() {
+            self.plural.clone()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
     }
     /// The subresource of that name, if served.
     pub fn subresource(&self, name: &str) -> Option<&SubresourceDef> {
@@ -95,11 +103,15 @@ impl ResourceTable {
     }
     /// The resource served at `group`/`version` under `plural`.
     pub fn by_plural(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceDef> {
-        self.defs.iter().find(|d| d.group == group && d.version == version && d.plural == plural)
+        self.defs
+            .iter()
+            .find(|d| d.group == group && d.version == version && d.plural == plural)
     }
     /// The resource for `group`/`version` and `kind`.
     pub fn by_kind(&self, group: &str, version: &str, kind: &str) -> Option<&ResourceDef> {
-        self.defs.iter().find(|d| d.group == group && d.version == version && d.kind == kind)
+        self.defs
+            .iter()
+            .find(|d| d.group == group && d.version == version && d.kind == kind)
     }
     /// Groups in discovery order, each with its versions in preference order (first = preferred).
     pub fn groups(&self) -> Vec<(String, Vec<String>)> {
@@ -117,12 +129,22 @@ impl ResourceTable {
         out
     }
     /// Every resource served at one group version, in discovery order.
-    pub fn in_group_version<'a>(&'a self, group: &'a str, version: &'a str) -> impl Iterator<Item = &'a ResourceDef> {
-        self.defs.iter().filter(move |d| d.group == group && d.version == version)
+    pub fn in_group_version<'a>(
+        &'a self,
+        group: &'a str,
+        version: &'a str,
+    ) -> impl Iterator<Item = &'a ResourceDef> {
+        self.defs
+            .iter()
+            .filter(move |d| d.group == group && d.version == version)
     }
     /// Adds (or replaces, by group/version/plural) a resource, e.g. a CRD's.
     pub fn upsert(&mut self, def: ResourceDef) {
-        match self.defs.iter_mut().find(|d| d.group == def.group && d.version == def.version && d.plural == def.plural) {
+        match self
+            .defs
+            .iter_mut()
+            .find(|d| d.group == def.group && d.version == def.version && d.plural == def.plural)
+        {
             Some(slot) => *slot = def,
             None => self.defs.push(def),
         }

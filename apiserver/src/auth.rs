@@ -26,7 +26,10 @@ impl Identity {
         if !groups.iter().any(|g| g == GROUP_AUTHENTICATED) {
             groups.push(GROUP_AUTHENTICATED.to_string());
         }
-        Identity { user: user.to_string(), groups }
+        Identity {
+            user: user.to_string(),
+            groups,
+        }
     }
 }
 
@@ -39,11 +42,18 @@ pub struct TokenAuthenticator {
 impl TokenAuthenticator {
     /// Registers a token for an identity.
     pub fn add(&self, token: &str, identity: Identity) {
-        self.tokens.write().unwrap_or_else(|e| e.into_inner()).insert(token.to_string(), identity);
+        self.tokens
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.to_string(), identity);
     }
     /// The identity of a token, if known.
     pub fn authenticate(&self, token: &str) -> Option<Identity> {
-        self.tokens.read().unwrap_or_else(|e| e.into_inner()).get(token).cloned()
+        self.tokens
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .cloned()
     }
 }
 

@@ -17,22 +17,49 @@ fn def(reg: &Registry, group: &str, version: &str, plural: &str) -> Result<Resou
         .ok_or_else(|| ApiError::Internal(format!("resource {plural} is not served")))
 }
 
-async fn ensure(reg: &Registry, d: &ResourceDef, ns: Option<&str>, obj: Value, ctx: &WriteContext) -> Result<(), ApiError> {
+async fn ensure(
+    reg: &Registry,
+    d: &ResourceDef,
+    ns: Option<&str>,
+    obj: Value,
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
     match reg.create(d, ns, obj, ctx).await {
         Ok(_) | Err(ApiError::AlreadyExists { .. }) => Ok(()),
         Err(e) => Err(e),
     }
 }
 
-async fn upsert(reg: &Registry, d: &ResourceDef, ns: Option<&str>, name: &str, obj: Value, ctx: &WriteContext) -> Result<(), ApiError> {
-    reg.update(d, ns, name, obj, Target::Main, ctx).await.map(|_| ())
+async fn upsert(
+    reg: &Registry,
+    d: &ResourceDef,
+    ns: Option<&str>,
+    name: &str,
+    obj: Value,
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    reg.update(d, ns, name, obj, Target::Main, ctx)
+        .await
+        .map(|_| ())
 }
 
 /// Creates the system namespaces and the `kubernetes` Service; points its endpoints at `port`.
-pub async fn bootstrap(reg: &Registry, ctx: &WriteContext, host: &str, port: u16) -> Result<(), ApiError> {
+pub async fn bootstrap(
+    reg: &Registry,
+    ctx: &WriteContext,
+    host: &str,
+    port: u16,
+) -> Result<(), ApiError> {
     let namespaces = def(reg, "", "v1", "namespaces")?;
     for ns in SYSTEM_NAMESPACES {
-        ensure(reg, &namespaces, None, json!({"metadata": {"name": ns}}), ctx).await?;
+        ensure(
+            reg,
+            &namespaces,
+            None,
+            json!({"metadata": {"name": ns}}),
+            ctx,
+        )
+        .await?;
     }
     let services = def(reg, "", "v1", "services")?;
     let service = json!({
@@ -46,13 +73,24 @@ pub async fn bootstrap(reg: &Registry, ctx: &WriteContext, host: &str, port: u16
             "sessionAffinity": "None"
         }
     });
-    match reg.create(&services, Some(NAMESPACE_DEFAULT), service.clone(), ctx).await {
+    match reg
+        .create(&services, Some(NAMESPACE_DEFAULT), service.clone(), ctx)
+        .await
+    {
         Ok(_) => {}
         Err(ApiError::AlreadyExists { .. }) => {
             let mut current = reg.get(&services, Some(NAMESPACE_DEFAULT), "kubernetes")?;
             if current.pointer("/spec/ports/0/targetPort") != Some(&json!(port)) {
                 current["spec"]["ports"] = service["spec"]["ports"].clone();
-                upsert(reg, &services, Some(NAMESPACE_DEFAULT), "kubernetes", current, ctx).await?;
+                upsert(
+                    reg,
+                    &services,
+                    Some(NAMESPACE_DEFAULT),
+                    "kubernetes",
+                    current,
+                    ctx,
+                )
+                .await?;
             }
         }
         Err(e) => return Err(e),
@@ -80,13 +118,24 @@ pub async fn bootstrap(reg: &Registry, ctx: &WriteContext, host: &str, port: u16
             "endpoints": [{"addresses": [host], "conditions": {"ready": true}}],
             "ports": [{"name": "https", "port": port, "protocol": "TCP"}]
         });
-        match reg.create(&slices, Some(NAMESPACE_DEFAULT), slice.clone(), ctx).await {
+        match reg
+            .create(&slices, Some(NAMESPACE_DEFAULT), slice.clone(), ctx)
+            .await
+        {
             Ok(_) => {}
             Err(ApiError::AlreadyExists { .. }) => {
                 let mut current = reg.get(&slices, Some(NAMESPACE_DEFAULT), "kubernetes")?;
                 current["endpoints"] = slice["endpoints"].clone();
                 current["ports"] = slice["ports"].clone();
-                upsert(reg, &slices, Some(NAMESPACE_DEFAULT), "kubernetes", current, ctx).await?;
+                upsert(
+                    reg,
+                    &slices,
+                    Some(NAMESPACE_DEFAULT),
+                    "kubernetes",
+                    current,
+                    ctx,
+                )
+                .await?;
             }
             Err(e) => return Err(e),
         }

@@ -29,7 +29,11 @@ impl TestCluster {
         config.kubeconfig = KubeconfigTarget::File(kubeconfig.clone());
         tweak(&mut config);
         let handle = Cluster::start(config).await.expect("cluster starts");
-        TestCluster { handle, dir, kubeconfig }
+        TestCluster {
+            handle,
+            dir,
+            kubeconfig,
+        }
     }
 
     /// Runs the real kubectl (`None` = the dispatcher on PATH, which picks 1.33 for us; or
@@ -39,11 +43,23 @@ impl TestCluster {
     }
 
     /// Same with standard input.
-    pub async fn kubectl_stdin(&self, version: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
+    pub async fn kubectl_stdin(
+        &self,
+        version: Option<&str>,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Output {
         let mut cmd = self.kubectl_command(version, args);
-        cmd.stdin(if stdin.is_some() { std::process::Stdio::piped() } else { std::process::Stdio::null() });
-        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run kubectl {version:?}: {e} (is kubectl installed? see .ci/run)"));
+        cmd.stdin(if stdin.is_some() {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        });
+        cmd.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot run kubectl {version:?}: {e} (is kubectl installed? see .ci/run)")
+        });
         if let Some(input) = stdin {
             use tokio::io::AsyncWriteExt;
             let mut pipe = child.stdin.take().expect("stdin");
@@ -61,7 +77,12 @@ impl TestCluster {
         let mut cmd = tokio::process::Command::new(kubectl_binary(version));
         cmd.arg("--kubeconfig").arg(&self.kubeconfig);
         cmd.args(args);
-        cmd.env("KUBECACHEDIR", self.dir.path().join(format!("kube-cache-{}", version.unwrap_or("default"))));
+        cmd.env(
+            "KUBECACHEDIR",
+            self.dir
+                .path()
+                .join(format!("kube-cache-{}", version.unwrap_or("default"))),
+        );
         cmd.env("HOME", self.dir.path());
         cmd.kill_on_drop(true);
         cmd
@@ -84,7 +105,11 @@ impl TestCluster {
     /// Runs kubectl expecting failure; returns stderr.
     pub async fn kubectl_err(&self, version: Option<&str>, args: &[&str]) -> String {
         let out = self.kubectl(version, args).await;
-        assert!(!out.status.success(), "kubectl {args:?} should fail but printed {}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "kubectl {args:?} should fail but printed {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
@@ -97,7 +122,9 @@ impl TestCluster {
 /// A kube-rs client from a kubeconfig file.
 pub async fn kube_client_from(path: &Path) -> kube::Client {
     let kc = kube::config::Kubeconfig::read_from(path).expect("kubeconfig parses");
-    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("kubeconfig loads");
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("kubeconfig loads");
     kube::Client::try_from(cfg).expect("client builds")
 }
 

@@ -40,8 +40,12 @@ impl Aggregated {
     /// The exact Content-Type to answer with.
     pub fn content_type(self) -> &'static str {
         match self {
-            Aggregated::V2 => "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
-            Aggregated::V2Beta1 => "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
+            Aggregated::V2 => {
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+            }
+            Aggregated::V2Beta1 => {
+                "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+            }
         }
     }
     fn api_version(self) -> &'static str {
@@ -62,7 +66,10 @@ pub fn aggregated(table: &ResourceTable, core: bool, form: Aggregated) -> Value 
             let versions: Vec<Value> = versions
                 .iter()
                 .map(|v| {
-                    let resources: Vec<Value> = table.in_group_version(&group, v).map(aggregated_resource).collect();
+                    let resources: Vec<Value> = table
+                        .in_group_version(&group, v)
+                        .map(aggregated_resource)
+                        .collect();
                     json!({"version": v, "resources": resources, "freshness": "Current"})
                 })
                 .collect();
@@ -111,7 +118,10 @@ pub fn api_versions(server_address: &str) -> Value {
 }
 
 fn group_entry(group: &str, versions: &[String]) -> Value {
-    let vs: Vec<Value> = versions.iter().map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v})).collect();
+    let vs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
     json!({"name": group, "versions": vs, "preferredVersion": vs[0].clone()})
 }
 
@@ -128,12 +138,16 @@ pub fn api_group_list(table: &ResourceTable) -> Value {
 
 /// Legacy `/apis/{group}`, if served.
 pub fn api_group(table: &ResourceTable, group: &str) -> Option<Value> {
-    table.groups().into_iter().find(|(g, _)| g == group && !g.is_empty()).map(|(g, vs)| {
-        let mut e = group_entry(&g, &vs);
-        e["kind"] = json!("APIGroup");
-        e["apiVersion"] = json!("v1");
-        e
-    })
+    table
+        .groups()
+        .into_iter()
+        .find(|(g, _)| g == group && !g.is_empty())
+        .map(|(g, vs)| {
+            let mut e = group_entry(&g, &vs);
+            e["kind"] = json!("APIGroup");
+            e["apiVersion"] = json!("v1");
+            e
+        })
 }
 
 /// Legacy `/api/v1` or `/apis/{group}/{version}`, if served.
@@ -172,8 +186,14 @@ pub fn api_resource_list(table: &ResourceTable, group: &str, version: &str) -> O
     if resources.is_empty() {
         return None;
     }
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
 }
 
 #[cfg(test)]
@@ -193,7 +213,12 @@ mod tests {
     fn legacy_lists_subresources_with_foreign_group() {
         let t = ResourceTable::builtin();
         let l = api_resource_list(&t, "", "v1").unwrap();
-        let names: Vec<&str> = l["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = l["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
         assert!(names.contains(&"pods"));
         assert!(names.contains(&"pods/status"));
     }

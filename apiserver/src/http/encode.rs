@@ -16,8 +16,14 @@ pub const MAX_BODY: usize = 3 * 1024 * 1024;
 pub fn json_response(code: StatusCode, body: &Value) -> Response {
     let mut r = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
     *r.status_mut() = code;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
     r
 }
 
@@ -39,13 +45,18 @@ impl From<ApiError> for ErrorResponse {
 
 /// Decodes a create/update body by its Content-Type: JSON (also when absent), YAML or protobuf.
 pub fn decode_body(content_type: Option<&str>, body: &Bytes) -> Result<Value, ApiError> {
-    let ct = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match ct.as_str() {
         "" | "application/json" | "*/*" => decode_json(body),
         "application/yaml" | "application/x-yaml" | "text/yaml" => decode_yaml(body),
-        crate::protobuf::CONTENT_TYPE => {
-            crate::protobuf::decode(body).map_err(|e| ApiError::BadRequest(format!("unable to decode protobuf body: {e}")))
-        }
+        crate::protobuf::CONTENT_TYPE => crate::protobuf::decode(body)
+            .map_err(|e| ApiError::BadRequest(format!("unable to decode protobuf body: {e}"))),
         other => Err(ApiError::UnsupportedMediaType(format!(
             "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {other:?})"
         ))),
@@ -55,15 +66,20 @@ pub fn decode_body(content_type: Option<&str>, body: &Bytes) -> Result<Value, Ap
 /// Decodes JSON with upstream's error wording.
 pub fn decode_json(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest("the body of the request is empty".into()));
+        return Err(ApiError::BadRequest(
+            "the body of the request is empty".into(),
+        ));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("couldn't get version/kind; json parse error: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::BadRequest(format!("couldn't get version/kind; json parse error: {e}"))
+    })
 }
 
 fn decode_yaml(body: &[u8]) -> Result<Value, ApiError> {
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::BadRequest("the YAML body is not UTF-8".into()))?;
-    serde_saphyr::from_str::<Value>(text).map_err(|e| ApiError::BadRequest(format!("error converting YAML to JSON: {e}")))
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::BadRequest("the YAML body is not UTF-8".into()))?;
+    serde_saphyr::from_str::<Value>(text)
+        .map_err(|e| ApiError::BadRequest(format!("error converting YAML to JSON: {e}")))
 }
 
 /// How the client wants objects rendered.
@@ -77,7 +93,9 @@ pub enum Render {
 
 /// Picks the representation from an Accept header: the first acceptable entry wins.
 pub fn negotiate(accept: Option<&str>) -> Result<Render, ApiError> {
-    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else { return Ok(Render::Json) };
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Render::Json);
+    };
     for part in accept.split(',') {
         let params: Vec<&str> = part.split(';').map(str::trim).collect();
         let media = params.first().copied().unwrap_or("");
@@ -96,7 +114,9 @@ pub fn negotiate(accept: Option<&str>) -> Result<Render, ApiError> {
             _ => {}
         }
     }
-    Err(ApiError::NotAcceptable(format!("only the following media types are accepted: application/json (asked for {accept:?})")))
+    Err(ApiError::NotAcceptable(format!(
+        "only the following media types are accepted: application/json (asked for {accept:?})"
+    )))
 }
 
 /// `includeObject` of a Table request.
@@ -122,7 +142,14 @@ impl IncludeObject {
 }
 
 /// Renders objects as a Table.
-pub fn table(def: &ResourceDef, version: &str, objects: &[Value], include: IncludeObject, with_columns: bool, list_meta: Value) -> Value {
+pub fn table(
+    def: &ResourceDef,
+    version: &str,
+    objects: &[Value],
+    include: IncludeObject,
+    with_columns: bool,
+    list_meta: Value,
+) -> Value {
     let now = jiff::Timestamp::now();
     let rows: Vec<Value> = objects
         .iter()

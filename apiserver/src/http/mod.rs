@@ -24,7 +24,8 @@ pub use encode::{ErrorResponse, MAX_BODY};
 
 use crate::auth::{Attributes, Identity, TokenAuthenticator};
 use crate::registry::{
-    DeleteOptions, Deleted, ListOptions, PatchType, Registry, Target, WatchItem, WatchOptions, WriteContext,
+    DeleteOptions, Deleted, ListOptions, PatchType, Registry, Target, WatchItem, WatchOptions,
+    WriteContext,
 };
 use encode::{IncludeObject, Render, decode_body, json_response};
 use query::Query;
@@ -49,8 +50,10 @@ pub fn router(state: ApiState) -> Router {
 
 /// Paths readable without credentials, as upstream's `system:public-info-viewer` allows.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/version" | "/version/" | "/healthz" | "/livez" | "/readyz")
-        || path.starts_with("/healthz/")
+    matches!(
+        path,
+        "/version" | "/version/" | "/healthz" | "/livez" | "/readyz"
+    ) || path.starts_with("/healthz/")
         || path.starts_with("/livez/")
         || path.starts_with("/readyz/")
 }
@@ -79,7 +82,9 @@ fn authenticate(st: &ApiState, req: &Request) -> Option<Identity> {
         return Some(id.clone());
     }
     let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer "))?;
+    let token = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "))?;
     st.tokens.authenticate(token.trim())
 }
 
@@ -90,16 +95,35 @@ fn header_str<'a>(h: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str>
 fn text(code: StatusCode, body: &'static str) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = code;
-    r.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
-async fn dispatch(st: &ApiState, req: Request, path: &str, query: &Query, identity: Option<Identity>) -> Result<Response, ApiError> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+async fn dispatch(
+    st: &ApiState,
+    req: Request,
+    path: &str,
+    query: &Query,
+    identity: Option<Identity>,
+) -> Result<Response, ApiError> {
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let method = req.method().clone();
     let accept = header_str(req.headers(), header::ACCEPT).map(str::to_string);
     let table = st.registry.table();
-    let get_only = |r: Response| if method == Method::GET || method == Method::HEAD { Ok(r) } else { Err(not_allowed()) };
+    let get_only = |r: Response| {
+        if method == Method::GET || method == Method::HEAD {
+            Ok(r)
+        } else {
+            Err(not_allowed())
+        }
+    };
     match segs.as_slice() {
         ["version"] => get_only(json_response(StatusCode::OK, &version_info())),
         ["healthz", ..] | ["livez", ..] => get_only(text(StatusCode::OK, "ok")),
@@ -107,37 +131,58 @@ async fn dispatch(st: &ApiState, req: Request, path: &str, query: &Query, identi
             if st.ready.load(Ordering::Acquire) {
                 get_only(text(StatusCode::OK, "ok"))
             } else {
-                get_only(text(StatusCode::INTERNAL_SERVER_ERROR, "[-]kubesim-components failed: not ready yet\nreadyz check failed"))
+                get_only(text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "[-]kubesim-components failed: not ready yet\nreadyz check failed",
+                ))
             }
         }
         ["api"] => {
             if let Some(form) = accept.as_deref().and_then(Aggregated::negotiate) {
                 return get_only(aggregated_response(&table, true, form));
             }
-            let addr = st.server_address.read().unwrap_or_else(|e| e.into_inner()).clone();
-            get_only(json_response(StatusCode::OK, &discovery::api_versions(&addr)))
+            let addr = st
+                .server_address
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            get_only(json_response(
+                StatusCode::OK,
+                &discovery::api_versions(&addr),
+            ))
         }
         ["apis"] => {
             if let Some(form) = accept.as_deref().and_then(Aggregated::negotiate) {
                 return get_only(aggregated_response(&table, false, form));
             }
-            get_only(json_response(StatusCode::OK, &discovery::api_group_list(&table)))
+            get_only(json_response(
+                StatusCode::OK,
+                &discovery::api_group_list(&table),
+            ))
         }
         ["api", "v1"] => get_only(json_response(
             StatusCode::OK,
             &discovery::api_resource_list(&table, "", "v1").ok_or(ApiError::NoRoute)?,
         )),
-        ["apis", group] => get_only(json_response(StatusCode::OK, &discovery::api_group(&table, group).ok_or(ApiError::NoRoute)?)),
+        ["apis", group] => get_only(json_response(
+            StatusCode::OK,
+            &discovery::api_group(&table, group).ok_or(ApiError::NoRoute)?,
+        )),
         ["apis", group, version] => get_only(json_response(
             StatusCode::OK,
             &discovery::api_resource_list(&table, group, version).ok_or(ApiError::NoRoute)?,
         )),
         ["openapi", "v3"] => get_only(json_response(StatusCode::OK, &openapi::v3_index(&table))),
         ["openapi", "v3", "api", version] => openapi_v3(&table, "", version).and_then(get_only),
-        ["openapi", "v3", "apis", group, version] => openapi_v3(&table, group, version).and_then(get_only),
+        ["openapi", "v3", "apis", group, version] => {
+            openapi_v3(&table, group, version).and_then(get_only)
+        }
         ["openapi", "v2"] => {
             let mut r = Response::new(Body::from(openapi::v2_protobuf(&table)));
-            r.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static(crate::protobuf::OPENAPI_V2_CONTENT_TYPE));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                http::HeaderValue::from_static(crate::protobuf::OPENAPI_V2_CONTENT_TYPE),
+            );
             get_only(r)
         }
         ["api", "v1", rest @ ..] => {
@@ -153,16 +198,30 @@ async fn dispatch(st: &ApiState, req: Request, path: &str, query: &Query, identi
     }
 }
 
-fn openapi_v3(table: &kubesim_api::ResourceTable, group: &str, version: &str) -> Result<Response, ApiError> {
+fn openapi_v3(
+    table: &kubesim_api::ResourceTable,
+    group: &str,
+    version: &str,
+) -> Result<Response, ApiError> {
     if table.in_group_version(group, version).next().is_none() {
         return Err(ApiError::NoRoute);
     }
-    Ok(json_response(StatusCode::OK, &openapi::v3_document(table, group, version)))
+    Ok(json_response(
+        StatusCode::OK,
+        &openapi::v3_document(table, group, version),
+    ))
 }
 
-fn aggregated_response(table: &kubesim_api::ResourceTable, core: bool, form: Aggregated) -> Response {
+fn aggregated_response(
+    table: &kubesim_api::ResourceTable,
+    core: bool,
+    form: Aggregated,
+) -> Response {
     let mut r = json_response(StatusCode::OK, &discovery::aggregated(table, core, form));
-    r.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static(form.content_type()));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static(form.content_type()),
+    );
     r
 }
 
@@ -197,13 +256,21 @@ struct PathTarget {
     sub: Option<String>,
 }
 
-fn parse_resource_path(st: &ApiState, group: &str, version: &str, rest: &[&str]) -> Result<PathTarget, ApiError> {
+fn parse_resource_path(
+    st: &ApiState,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+) -> Result<PathTarget, ApiError> {
     let (namespace, rest): (Option<String>, &[&str]) = match rest {
         ["namespaces", ns, tail @ ..] if !tail.is_empty() => (Some(ns.to_string()), tail),
         other => (None, other),
     };
     let plural = rest.first().ok_or(ApiError::NoRoute)?;
-    let def = st.registry.resolve(group, version, plural).ok_or(ApiError::NoRoute)?;
+    let def = st
+        .registry
+        .resolve(group, version, plural)
+        .ok_or(ApiError::NoRoute)?;
     if namespace.is_some() && !def.namespaced {
         return Err(ApiError::NoRoute);
     }
@@ -222,7 +289,12 @@ fn parse_resource_path(st: &ApiState, group: &str, version: &str, rest: &[&str])
             return Err(ApiError::NoRoute);
         }
     }
-    Ok(PathTarget { def, namespace, name, sub })
+    Ok(PathTarget {
+        def,
+        namespace,
+        name,
+        sub,
+    })
 }
 
 fn verb_of(method: &Method, has_name: bool, watch: bool) -> &'static str {
@@ -240,7 +312,9 @@ fn verb_of(method: &Method, has_name: bool, watch: bool) -> &'static str {
 }
 
 fn not_allowed() -> ApiError {
-    ApiError::MethodNotSupported("the server does not allow this method on the requested resource".into())
+    ApiError::MethodNotSupported(
+        "the server does not allow this method on the requested resource".into(),
+    )
 }
 
 /// How much of an oversized body is read and dropped before answering 413, so that the client
@@ -250,11 +324,16 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 async fn read_body(req: Request) -> Result<(HeaderMap, Bytes), ApiError> {
     use http_body_util::BodyExt;
     let (parts, mut body) = req.into_parts();
-    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     let mut buf = bytes::BytesMut::new();
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| ApiError::BadRequest(format!("error reading the request body: {e}")))?;
+        let frame = frame
+            .map_err(|e| ApiError::BadRequest(format!("error reading the request body: {e}")))?;
         if let Ok(data) = frame.into_data() {
             total += data.len();
             if total > DRAIN_LIMIT {
@@ -334,7 +413,11 @@ async fn resource(
     let reg = &st.registry;
     let def = &t.def;
     let ns = t.namespace.as_deref();
-    let render = if method == Method::GET { encode::negotiate(accept.as_deref())? } else { Render::Json };
+    let render = if method == Method::GET {
+        encode::negotiate(accept.as_deref())?
+    } else {
+        Render::Json
+    };
     match (method.as_str(), t.name.as_deref(), t.sub.as_deref()) {
         ("GET", None, None) if watch => watch_response(reg, def, ns, query, render),
         ("GET", None, None) => {
@@ -350,7 +433,14 @@ async fn resource(
             Ok(match render {
                 Render::Table(v) => json_response(
                     StatusCode::OK,
-                    &encode::table(def, v, &list.items, IncludeObject::parse(query.get("includeObject")), true, lm),
+                    &encode::table(
+                        def,
+                        v,
+                        &list.items,
+                        IncludeObject::parse(query.get("includeObject")),
+                        true,
+                        lm,
+                    ),
                 ),
                 Render::Json => json_response(
                     StatusCode::OK,
@@ -363,12 +453,25 @@ async fn resource(
             Ok(match render {
                 Render::Table(v) => {
                     let lm = json!({"resourceVersion": obj.pointer("/metadata/resourceVersion").cloned().unwrap_or(json!(""))});
-                    json_response(StatusCode::OK, &encode::table(def, v, &[obj], IncludeObject::parse(query.get("includeObject")), true, lm))
+                    json_response(
+                        StatusCode::OK,
+                        &encode::table(
+                            def,
+                            v,
+                            &[obj],
+                            IncludeObject::parse(query.get("includeObject")),
+                            true,
+                            lm,
+                        ),
+                    )
                 }
                 Render::Json => json_response(StatusCode::OK, &obj),
             })
         }
-        ("GET", Some(name), Some("scale")) => Ok(json_response(StatusCode::OK, &reg.get_scale(def, ns, name)?)),
+        ("GET", Some(name), Some("scale")) => Ok(json_response(
+            StatusCode::OK,
+            &reg.get_scale(def, ns, name)?,
+        )),
         ("GET", Some(name), Some("log")) => pod_log(reg, def, ns, name, query),
         ("POST", None, None) => {
             let (headers, body) = read_body(req).await?;
@@ -379,26 +482,52 @@ async fn resource(
         ("POST", Some(name), Some(sub @ ("binding" | "eviction"))) => {
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
-            let out = if sub == "binding" { reg.bind(def, ns, name, &obj, &ctx).await? } else { reg.evict(def, ns, name, &obj, &ctx).await? };
+            let out = if sub == "binding" {
+                reg.bind(def, ns, name, &obj, &ctx).await?
+            } else {
+                reg.evict(def, ns, name, &obj, &ctx).await?
+            };
             Ok(json_response(StatusCode::CREATED, &out))
         }
         ("PUT", Some(name), None | Some("status")) => {
-            let target = if t.sub.is_some() { Target::Status } else { Target::Main };
+            let target = if t.sub.is_some() {
+                Target::Status
+            } else {
+                Target::Main
+            };
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
             let (out, created) = reg.update(def, ns, name, obj, target, &ctx).await?;
-            Ok(json_response(if created { StatusCode::CREATED } else { StatusCode::OK }, &out))
+            Ok(json_response(
+                if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                &out,
+            ))
         }
         ("PUT", Some(name), Some("scale")) => {
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
-            let out = reg.update_scale(def, ns, name, crate::registry::ScaleChange::Replace(obj), &ctx).await?;
+            let out = reg
+                .update_scale(
+                    def,
+                    ns,
+                    name,
+                    crate::registry::ScaleChange::Replace(obj),
+                    &ctx,
+                )
+                .await?;
             Ok(json_response(StatusCode::OK, &out))
         }
         ("PUT", Some(name), Some("finalize")) => {
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
-            Ok(json_response(StatusCode::OK, &reg.finalize_namespace(def, name, &obj, &ctx).await?))
+            Ok(json_response(
+                StatusCode::OK,
+                &reg.finalize_namespace(def, name, &obj, &ctx).await?,
+            ))
         }
         ("PATCH", Some(name), sub @ (None | Some("status") | Some("scale"))) => {
             let (headers, body) = read_body(req).await?;
@@ -409,9 +538,24 @@ async fn resource(
                 ))
             })?;
             let out = match sub {
-                Some("scale") => reg.update_scale(def, ns, name, crate::registry::ScaleChange::Patch(pt, &body), &ctx).await?,
-                Some(_) => reg.patch(def, ns, name, pt, &body, Target::Status, &ctx).await?,
-                None => reg.patch(def, ns, name, pt, &body, Target::Main, &ctx).await?,
+                Some("scale") => {
+                    reg.update_scale(
+                        def,
+                        ns,
+                        name,
+                        crate::registry::ScaleChange::Patch(pt, &body),
+                        &ctx,
+                    )
+                    .await?
+                }
+                Some(_) => {
+                    reg.patch(def, ns, name, pt, &body, Target::Status, &ctx)
+                        .await?
+                }
+                None => {
+                    reg.patch(def, ns, name, pt, &body, Target::Main, &ctx)
+                        .await?
+                }
             };
             Ok(json_response(StatusCode::OK, &out))
         }
@@ -432,7 +576,9 @@ async fn resource(
                         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}),
                     ))
                 }
-                Deleted::Gone(obj) | Deleted::Pending(obj) => Ok(json_response(StatusCode::OK, &obj)),
+                Deleted::Gone(obj) | Deleted::Pending(obj) => {
+                    Ok(json_response(StatusCode::OK, &obj))
+                }
             }
         }
         ("DELETE", None, None) => {
@@ -440,7 +586,9 @@ async fn resource(
             let opts = delete_options(header_str(&headers, header::CONTENT_TYPE), &body, query)?;
             let mut ctx = ctx;
             ctx.dry_run |= body_dry_run(header_str(&headers, header::CONTENT_TYPE), &body);
-            let list = reg.delete_collection(def, ns, &list_options(query), &opts, &ctx).await?;
+            let list = reg
+                .delete_collection(def, ns, &list_options(query), &opts, &ctx)
+                .await?;
             Ok(json_response(
                 StatusCode::OK,
                 &json!({"kind": format!("{}List", def.kind), "apiVersion": def.api_version(), "metadata": {"resourceVersion": list.rv.to_string()}, "items": list.items}),
@@ -473,11 +621,18 @@ fn body_dry_run(content_type: Option<&str>, body: &Bytes) -> bool {
         .is_some_and(|a| a.iter().any(|d| d == "All"))
 }
 
-fn delete_options(content_type: Option<&str>, body: &Bytes, q: &Query) -> Result<DeleteOptions, ApiError> {
+fn delete_options(
+    content_type: Option<&str>,
+    body: &Bytes,
+    q: &Query,
+) -> Result<DeleteOptions, ApiError> {
     let v = delete_body(content_type, body)?;
     let mut opts = DeleteOptions::from_json(&v)?;
     if let Some(g) = q.get("gracePeriodSeconds") {
-        opts.grace_period_seconds = Some(g.parse().map_err(|_| ApiError::BadRequest(format!("invalid gracePeriodSeconds {g:?}")))?);
+        opts.grace_period_seconds = Some(
+            g.parse()
+                .map_err(|_| ApiError::BadRequest(format!("invalid gracePeriodSeconds {g:?}")))?,
+        );
     }
     if let Some(p) = q.get("propagationPolicy") {
         opts.propagation_policy = Some(p.to_string());
@@ -489,7 +644,13 @@ fn delete_options(content_type: Option<&str>, body: &Bytes, q: &Query) -> Result
 }
 
 /// `pods/{name}/log`: until simulated kubelets run containers, no container has started.
-fn pod_log(reg: &Registry, def: &ResourceDef, ns: Option<&str>, name: &str, q: &Query) -> Result<Response, ApiError> {
+fn pod_log(
+    reg: &Registry,
+    def: &ResourceDef,
+    ns: Option<&str>,
+    name: &str,
+    q: &Query,
+) -> Result<Response, ApiError> {
     let pod = reg.get(def, ns, name)?;
     let containers: Vec<&str> = pod
         .pointer("/spec/containers")
@@ -499,7 +660,9 @@ fn pod_log(reg: &Registry, def: &ResourceDef, ns: Option<&str>, name: &str, q: &
     let container = match q.get("container") {
         Some(c) => {
             if !containers.contains(&c) {
-                return Err(ApiError::BadRequest(format!("container {c} is not valid for pod {name}")));
+                return Err(ApiError::BadRequest(format!(
+                    "container {c} is not valid for pod {name}"
+                )));
             }
             c.to_string()
         }
@@ -511,16 +674,27 @@ fn pod_log(reg: &Registry, def: &ResourceDef, ns: Option<&str>, name: &str, q: &
             )));
         }
     };
-    Err(ApiError::BadRequest(format!("container {container:?} in pod {name:?} is waiting to start: ContainerCreating")))
+    Err(ApiError::BadRequest(format!(
+        "container {container:?} in pod {name:?} is waiting to start: ContainerCreating"
+    )))
 }
 
-fn watch_response(reg: &Registry, def: &ResourceDef, ns: Option<&str>, q: &Query, render: Render) -> Result<Response, ApiError> {
+fn watch_response(
+    reg: &Registry,
+    def: &ResourceDef,
+    ns: Option<&str>,
+    q: &Query,
+    render: Render,
+) -> Result<Response, ApiError> {
     let opts = WatchOptions {
         resource_version: q.get("resourceVersion").map(str::to_string),
         resource_version_match: q.get("resourceVersionMatch").map(str::to_string),
         send_initial_events: q.flag("sendInitialEvents"),
         allow_bookmarks: q.flag("allowWatchBookmarks").unwrap_or(false),
-        timeout: q.get("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).map(std::time::Duration::from_secs),
+        timeout: q
+            .get("timeoutSeconds")
+            .and_then(|t| t.parse::<u64>().ok())
+            .map(std::time::Duration::from_secs),
         label_selector: q.get("labelSelector").map(str::to_string),
         field_selector: q.get("fieldSelector").map(str::to_string),
     };
@@ -548,7 +722,13 @@ fn watch_response(reg: &Registry, def: &ResourceDef, ns: Option<&str>, q: &Query
         Ok::<Bytes, std::convert::Infallible>(Bytes::from(line))
     });
     let mut r = Response::new(Body::from_stream(stream));
-    r.headers_mut().insert(header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    r.headers_mut().insert(header::CACHE_CONTROL, http::HeaderValue::from_static("no-cache, private"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-cache, private"),
+    );
     Ok(r)
 }

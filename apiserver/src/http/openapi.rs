@@ -11,7 +11,11 @@ use crate::protobuf::{OpenApiV2Op, openapi_v2_document};
 
 /// The URL path of one group version in the v3 index (`api/v1`, `apis/apps/v1`).
 pub fn gv_path(group: &str, version: &str) -> String {
-    if group.is_empty() { format!("api/{version}") } else { format!("apis/{group}/{version}") }
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
 }
 
 fn object_path(d: &ResourceDef) -> String {
@@ -38,7 +42,10 @@ pub fn v3_index(table: &ResourceTable) -> Value {
         for v in versions {
             let doc = v3_document(table, &group, &v);
             let p = gv_path(&group, &v);
-            paths.insert(p.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={}", hash(&doc))}));
+            paths.insert(
+                p.clone(),
+                json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={}", hash(&doc))}),
+            );
         }
     }
     json!({"paths": paths})
@@ -77,7 +84,12 @@ pub fn v2_protobuf(table: &ResourceTable) -> Vec<u8> {
         .all()
         .iter()
         .filter(|d| !d.virtual_only)
-        .map(|d| OpenApiV2Op { path: object_path(d), group: d.group.clone(), version: d.version.clone(), kind: d.kind.clone() })
+        .map(|d| OpenApiV2Op {
+            path: object_path(d),
+            group: d.group.clone(),
+            version: d.version.clone(),
+            kind: d.kind.clone(),
+        })
         .collect();
     openapi_v2_document(&ops, KUBERNETES_VERSION)
 }

@@ -23,15 +23,23 @@ impl Query {
     }
     /// The first value of a parameter.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
     /// Every value of a parameter.
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     /// A boolean parameter (`true`/`1`), `None` when absent.
     pub fn flag(&self, key: &str) -> Option<bool> {
-        self.get(key).map(|v| matches!(v, "true" | "1" | "True" | "TRUE"))
+        self.get(key)
+            .map(|v| matches!(v, "true" | "1" | "True" | "TRUE"))
     }
 }
 
@@ -66,7 +74,9 @@ mod tests {
 
     #[test]
     fn tolerates_leading_ampersand_and_repeats() {
-        let q = Query::parse(Some("&watch=true&command=ls&command=%2F&labelSelector=app+in+%28a%2Cb%29"));
+        let q = Query::parse(Some(
+            "&watch=true&command=ls&command=%2F&labelSelector=app+in+%28a%2Cb%29",
+        ));
         assert_eq!(q.flag("watch"), Some(true));
         assert_eq!(q.all("command"), vec!["ls", "/"]);
         assert_eq!(q.get("labelSelector"), Some("app in (a,b)"));

@@ -18,12 +18,17 @@ pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
     if !obj.get("metadata").is_some_and(Value::is_object) {
         obj["metadata"] = json!({});
     }
-    obj["metadata"].as_object_mut().expect("invariant: metadata is an object")
+    obj["metadata"]
+        .as_object_mut()
+        .expect("invariant: metadata is an object")
 }
 
 /// A string field of `metadata`, or "".
 pub fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
-    obj.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str).unwrap_or("")
+    obj.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// The object's `metadata.resourceVersion` parsed, if any.
@@ -36,13 +41,18 @@ pub fn resource_version(obj: &Value) -> Option<u64> {
 pub fn finalizers(obj: &Value) -> Vec<String> {
     obj.pointer("/metadata/finalizers")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Whether the object is being deleted.
 pub fn is_deleting(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionTimestamp").is_some_and(|v| !v.is_null())
+    obj.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|v| !v.is_null())
 }
 
 /// A random name suffix as upstream's `generateName` uses (5 of `bcdfghjklmnpqrstvwxz2456789`).
@@ -50,7 +60,9 @@ pub fn random_suffix() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut rng = rand::rng();
-    (0..5).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect()
+    (0..5)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Metadata fields the server owns; they never appear in `managedFields`.
@@ -126,7 +138,11 @@ pub fn changed_fields(old: &Value, new: &Value, include_status: bool) -> Value {
                         m.insert(format!("f:{k}"), c);
                     }
                 }
-                if m.is_empty() { None } else { Some(Value::Object(m)) }
+                if m.is_empty() {
+                    None
+                } else {
+                    Some(Value::Object(m))
+                }
             }
             (_, n) => Some(nested(n)),
         }
@@ -171,7 +187,13 @@ pub fn union_fields(a: &mut Value, b: &Value) {
 }
 
 /// Records an `Update` by `manager` in `managedFields`, merging with its earlier entry.
-pub fn record_update(obj: &mut Value, manager: &str, api_version: &str, subresource: Option<&str>, fields: Value) {
+pub fn record_update(
+    obj: &mut Value,
+    manager: &str,
+    api_version: &str,
+    subresource: Option<&str>,
+    fields: Value,
+) {
     if fields.as_object().is_some_and(Map::is_empty) {
         return;
     }
@@ -181,7 +203,9 @@ pub fn record_update(obj: &mut Value, manager: &str, api_version: &str, subresou
     if !entries.is_array() {
         *entries = json!([]);
     }
-    let list = entries.as_array_mut().expect("invariant: managedFields is an array");
+    let list = entries
+        .as_array_mut()
+        .expect("invariant: managedFields is an array");
     let same = |e: &Value| {
         e["manager"] == manager
             && e["operation"] == "Update"
@@ -228,7 +252,10 @@ mod tests {
     fn changed_fields_lists_only_what_differs() {
         let old = json!({"metadata": {"name": "a", "labels": {"x": "1"}}, "data": {"k": "v"}});
         let new = json!({"metadata": {"name": "a", "labels": {"x": "2"}}, "data": {"k": "v"}});
-        assert_eq!(changed_fields(&old, &new, false), json!({"f:metadata": {"f:labels": {"f:x": {}}}}));
+        assert_eq!(
+            changed_fields(&old, &new, false),
+            json!({"f:metadata": {"f:labels": {"f:x": {}}}})
+        );
     }
 
     #[test]
@@ -243,7 +270,10 @@ mod tests {
 
     #[test]
     fn manager_defaults_to_user_agent_product() {
-        assert_eq!(manager_name(None, Some("OpenAPI-Generator/37.0.2/python")), "OpenAPI-Generator");
+        assert_eq!(
+            manager_name(None, Some("OpenAPI-Generator/37.0.2/python")),
+            "OpenAPI-Generator"
+        );
         assert_eq!(manager_name(Some("helm"), Some("x/1")), "helm");
     }
 }

@@ -41,7 +41,12 @@ pub struct WriteContext {
 impl WriteContext {
     /// A context for an in-process caller.
     pub fn internal(user: Identity, manager: &str) -> Self {
-        WriteContext { user, dry_run: false, field_manager: Some(manager.to_string()), user_agent: None }
+        WriteContext {
+            user,
+            dry_run: false,
+            field_manager: Some(manager.to_string()),
+            user_agent: None,
+        }
     }
     fn manager(&self) -> String {
         meta::manager_name(self.field_manager.as_deref(), self.user_agent.as_deref())
@@ -93,7 +98,9 @@ impl DeleteOptions {
     /// Reads DeleteOptions JSON (`{}` or absent fields are fine).
     pub fn from_json(v: &Value) -> Result<Self, ApiError> {
         if !v.is_object() && !v.is_null() {
-            return Err(ApiError::BadRequest("DeleteOptions must be an object".into()));
+            return Err(ApiError::BadRequest(
+                "DeleteOptions must be an object".into(),
+            ));
         }
         let grace = match v.get("gracePeriodSeconds") {
             None | Some(Value::Null) => None,
@@ -181,8 +188,18 @@ const MAX_RETRIES: usize = 16;
 
 impl Registry {
     /// A registry over `store` serving `table`.
-    pub fn new(store: Store, table: ResourceTable, authorizer: Box<dyn Authorizer>, shutdown: CancellationToken) -> Self {
-        Registry { store, table: RwLock::new(table), authorizer, shutdown }
+    pub fn new(
+        store: Store,
+        table: ResourceTable,
+        authorizer: Box<dyn Authorizer>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Registry {
+            store,
+            table: RwLock::new(table),
+            authorizer,
+            shutdown,
+        }
     }
 
     /// The store underneath (for readiness and benchmarks).
@@ -197,7 +214,11 @@ impl Registry {
 
     /// The resource served at `group`/`version`/`plural`.
     pub fn resolve(&self, group: &str, version: &str, plural: &str) -> Option<ResourceDef> {
-        self.table.read().unwrap_or_else(|e| e.into_inner()).by_plural(group, version, plural).cloned()
+        self.table
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_plural(group, version, plural)
+            .cloned()
     }
 
     /// The authorizer.
@@ -213,7 +234,12 @@ impl Registry {
     /// The version objects of this resource are stored at (the first served version).
     fn storage_def(&self, def: &ResourceDef) -> ResourceDef {
         let table = self.table.read().unwrap_or_else(|e| e.into_inner());
-        table.all().iter().find(|d| d.storage == def.storage).cloned().unwrap_or_else(|| def.clone())
+        table
+            .all()
+            .iter()
+            .find(|d| d.storage == def.storage)
+            .cloned()
+            .unwrap_or_else(|| def.clone())
     }
 
     /// An object as served at `def`'s version.
@@ -240,13 +266,17 @@ impl Registry {
         match e {
             StoreError::AlreadyExists(_) => ApiError::already_exists(&def.group, &def.plural, name),
             StoreError::NotFound(_) => ApiError::not_found(&def.group, &def.plural, name),
-            StoreError::Conflict { .. } => ApiError::conflict_modified(&def.group, &def.plural, name),
+            StoreError::Conflict { .. } => {
+                ApiError::conflict_modified(&def.group, &def.plural, name)
+            }
             StoreError::Gone { requested, oldest } => {
                 ApiError::Expired(format!("too old resource version: {requested} ({oldest})"))
             }
             StoreError::Backend(msg) => {
                 tracing::error!(error = %msg, "Storage failed.");
-                ApiError::Internal("an error on the server has prevented the request from succeeding".into())
+                ApiError::Internal(
+                    "an error on the server has prevented the request from succeeding".into(),
+                )
             }
         }
     }
@@ -265,7 +295,12 @@ impl Registry {
     }
 
     /// LIST with selectors and pagination.
-    pub fn list(&self, def: &ResourceDef, ns: Option<&str>, opts: &ListOptions) -> Result<ListResult, ApiError> {
+    pub fn list(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<ListResult, ApiError> {
         let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))?;
         let fields = FieldSelector::parse(opts.field_selector.as_deref().unwrap_or(""), def)?;
         let prefix = Self::prefix(def, ns);
@@ -276,11 +311,19 @@ impl Registry {
             }
             _ => (None, None),
         };
-        let filtered = !labels.is_everything() || opts.field_selector.as_deref().is_some_and(|s| !s.is_empty());
+        let filtered = !labels.is_everything()
+            || opts
+                .field_selector
+                .as_deref()
+                .is_some_and(|s| !s.is_empty());
         let mut items = Vec::new();
         let mut list_rv;
         loop {
-            let want = if opts.limit == 0 { None } else { Some(opts.limit - items.len()) };
+            let want = if opts.limit == 0 {
+                None
+            } else {
+                Some(opts.limit - items.len())
+            };
             let page = self
                 .store
                 .list(&prefix, start_after.as_deref(), want)
@@ -288,12 +331,16 @@ impl Registry {
             list_rv = page.rv;
             for v in &page.items {
                 let obj = &*v.object;
-                if labels.matches(obj.pointer("/metadata/labels").and_then(Value::as_object)) && fields.matches(obj) {
+                if labels.matches(obj.pointer("/metadata/labels").and_then(Value::as_object))
+                    && fields.matches(obj)
+                {
                     items.push(self.output(def, obj)?);
                 }
             }
             match page.last_key {
-                Some(last) if opts.limit > 0 && items.len() < opts.limit => start_after = Some(last),
+                Some(last) if opts.limit > 0 && items.len() < opts.limit => {
+                    start_after = Some(last)
+                }
                 Some(last) if opts.limit > 0 => {
                     let rv = token_rv.unwrap_or(list_rv);
                     let remaining = if filtered { None } else { Some(page.remaining) };
@@ -309,11 +356,22 @@ impl Registry {
         }
         // SIMPLIFICATION: pages after the first show the current state, not a snapshot at the
         // first page's revision (which is kept as the list's resourceVersion); see README#differences.
-        Ok(ListResult { items, rv: token_rv.unwrap_or(list_rv), continue_token: None, remaining: None })
+        Ok(ListResult {
+            items,
+            rv: token_rv.unwrap_or(list_rv),
+            continue_token: None,
+            remaining: None,
+        })
     }
 
     /// POST: creates an object in the collection.
-    pub async fn create(&self, def: &ResourceDef, ns: Option<&str>, mut obj: Value, ctx: &WriteContext) -> Result<Value, ApiError> {
+    pub async fn create(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
+        mut obj: Value,
+        ctx: &WriteContext,
+    ) -> Result<Value, ApiError> {
         check_type(def, &mut obj)?;
         let meta = meta::meta_mut(&mut obj);
         if def.namespaced {
@@ -331,13 +389,26 @@ impl Registry {
         } else {
             meta.remove("namespace");
         }
-        if meta.get("name").and_then(Value::as_str).unwrap_or("").is_empty() {
-            if let Some(prefix) = meta.get("generateName").and_then(Value::as_str).filter(|p| !p.is_empty()) {
+        if meta
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            if let Some(prefix) = meta
+                .get("generateName")
+                .and_then(Value::as_str)
+                .filter(|p| !p.is_empty())
+            {
                 let name = format!("{prefix}{}", meta::random_suffix());
                 meta.insert("name".into(), json!(name));
             }
         }
-        let name = meta.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if def.virtual_only {
             return self.review(def, obj, ctx);
         }
@@ -345,7 +416,15 @@ impl Registry {
             self.check_namespace_open(def, ns.unwrap_or_default(), &name)?;
         }
         let meta = meta::meta_mut(&mut obj);
-        for k in ["uid", "resourceVersion", "generation", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields"] {
+        for k in [
+            "uid",
+            "resourceVersion",
+            "generation",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+            "managedFields",
+        ] {
             meta.remove(k);
         }
         meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
@@ -363,23 +442,49 @@ impl Registry {
         }
         let stored_form = self.to_storage(def, obj)?;
         let key = Self::key(def, ns, &name);
-        let v = self.store.create(&key, stored_form).await.map_err(|e| Self::store_err(def, &name, e))?;
+        let v = self
+            .store
+            .create(&key, stored_form)
+            .await
+            .map_err(|e| Self::store_err(def, &name, e))?;
         self.output(def, &v.object)
     }
 
     fn to_storage(&self, def: &ResourceDef, obj: Value) -> Result<Value, ApiError> {
         let sdef = self.storage_def(def);
-        if sdef.version == def.version && sdef.group == def.group { Ok(obj) } else { conversion::convert(obj, &sdef) }
+        if sdef.version == def.version && sdef.group == def.group {
+            Ok(obj)
+        } else {
+            conversion::convert(obj, &sdef)
+        }
     }
 
-    fn validate(&self, def: &ResourceDef, obj: &Value, old: Option<&Value>, name: &str) -> Result<(), ApiError> {
+    fn validate(
+        &self,
+        def: &ResourceDef,
+        obj: &Value,
+        old: Option<&Value>,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let causes = validation::validate(def, obj, old);
-        if causes.is_empty() { Ok(()) } else { Err(ApiError::invalid(&def.group, &def.kind, name, causes)) }
+        if causes.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(&def.group, &def.kind, name, causes))
+        }
     }
 
-    fn check_namespace_open(&self, def: &ResourceDef, ns: &str, name: &str) -> Result<(), ApiError> {
+    fn check_namespace_open(
+        &self,
+        def: &ResourceDef,
+        ns: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let key = format!("core/namespaces/{ns}");
-        let found = self.store.get(&key).map_err(|e| Self::store_err(def, name, e))?;
+        let found = self
+            .store
+            .get(&key)
+            .map_err(|e| Self::store_err(def, name, e))?;
         match found {
             None => Err(ApiError::not_found("", "namespaces", ns)),
             Some(v) if meta::is_deleting(&v.object) => Err(ApiError::Forbidden(format!(
@@ -404,14 +509,21 @@ impl Registry {
         check_identity(def, ns, name, &mut obj)?;
         let precondition = match meta::meta_str(&obj, "resourceVersion") {
             "" => None,
-            rv => Some(rv.parse::<u64>().map_err(|_| {
-                ApiError::BadRequest(format!("invalid resourceVersion {rv:?}"))
-            })?),
+            rv => Some(
+                rv.parse::<u64>()
+                    .map_err(|_| ApiError::BadRequest(format!("invalid resourceVersion {rv:?}")))?,
+            ),
         };
         let key = Self::key(def, ns, name);
-        let current = self.store.get(&key).map_err(|e| Self::store_err(def, name, e))?;
+        let current = self
+            .store
+            .get(&key)
+            .map_err(|e| Self::store_err(def, name, e))?;
         let Some(current) = current else {
-            if target == Target::Main && CREATE_ON_UPDATE.contains(&def.storage.as_str()) && precondition.is_none() {
+            if target == Target::Main
+                && CREATE_ON_UPDATE.contains(&def.storage.as_str())
+                && precondition.is_none()
+            {
                 return self.create(def, ns, obj, ctx).await.map(|o| (o, true));
             }
             return Err(ApiError::not_found(&def.group, &def.plural, name));
@@ -423,9 +535,14 @@ impl Registry {
                     return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
                 }
             }
-            match self.write_update(def, &key, name, &current, obj.clone(), target, ctx).await {
+            match self
+                .write_update(def, &key, name, &current, obj.clone(), target, ctx)
+                .await
+            {
                 Err(Retry::Again(latest)) if precondition.is_none() => current = latest,
-                Err(Retry::Again(_)) => return Err(ApiError::conflict_modified(&def.group, &def.plural, name)),
+                Err(Retry::Again(_)) => {
+                    return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
+                }
                 Err(Retry::Fail(e)) => return Err(e),
                 Ok(v) => return Ok((v, false)),
             }
@@ -451,7 +568,9 @@ impl Registry {
             let mut patched = patch::apply(&served, patch_type, body)?;
             let precondition = match meta::meta_str(&patched, "resourceVersion") {
                 "" => None,
-                rv => Some(rv.parse::<u64>().map_err(|_| ApiError::BadRequest(format!("invalid resourceVersion {rv:?}")))?),
+                rv => Some(rv.parse::<u64>().map_err(|_| {
+                    ApiError::BadRequest(format!("invalid resourceVersion {rv:?}"))
+                })?),
             };
             if let Some(rv) = precondition {
                 if rv != current.rv {
@@ -460,9 +579,14 @@ impl Registry {
             }
             check_type(def, &mut patched)?;
             check_identity(def, ns, name, &mut patched)?;
-            match self.write_update(def, &key, name, &current, patched, target, ctx).await {
+            match self
+                .write_update(def, &key, name, &current, patched, target, ctx)
+                .await
+            {
                 Err(Retry::Again(_)) if precondition.is_none() => continue,
-                Err(Retry::Again(_)) => return Err(ApiError::conflict_modified(&def.group, &def.plural, name)),
+                Err(Retry::Again(_)) => {
+                    return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
+                }
                 Err(Retry::Fail(e)) => return Err(e),
                 Ok(v) => return Ok(v),
             }
@@ -517,7 +641,16 @@ impl Registry {
         {
             let old_meta = old.get("metadata").cloned().unwrap_or_else(|| json!({}));
             let m = meta::meta_mut(&mut new);
-            for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name", "managedFields"] {
+            for k in [
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+                "namespace",
+                "name",
+                "managedFields",
+            ] {
                 match old_meta.get(k) {
                     Some(v) => {
                         m.insert(k.into(), v.clone());
@@ -536,20 +669,32 @@ impl Registry {
         let deleting = meta::is_deleting(&old);
         if deleting {
             let before = meta::finalizers(&old);
-            if let Some(added) = meta::finalizers(&new).into_iter().find(|f| !before.contains(f)) {
+            if let Some(added) = meta::finalizers(&new)
+                .into_iter()
+                .find(|f| !before.contains(f))
+            {
                 return Err(Retry::Fail(ApiError::invalid(
                     &def.group,
                     &def.kind,
                     name,
-                    vec![Cause::forbidden("metadata.finalizers", &format!("no new finalizers can be added if the object is being deleted, found new finalizers []string{{{added:?}}}"))],
+                    vec![Cause::forbidden(
+                        "metadata.finalizers",
+                        &format!(
+                            "no new finalizers can be added if the object is being deleted, found new finalizers []string{{{added:?}}}"
+                        ),
+                    )],
                 )));
             }
         }
         if target == Target::Main {
-            self.validate(def, &new, Some(&old), name).map_err(Retry::Fail)?;
+            self.validate(def, &new, Some(&old), name)
+                .map_err(Retry::Fail)?;
         }
         if GENERATION_TRACKED.contains(&def.storage.as_str()) && spec_changed(&old, &new) {
-            let g = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+            let g = old
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             meta::meta_mut(&mut new).insert("generation".into(), json!(g + 1));
         }
         let mut old_cmp = old.clone();
@@ -558,7 +703,11 @@ impl Registry {
             // Nothing changed: no write, no event, same resourceVersion (upstream's no-op update).
             return Ok(old);
         }
-        let sub = if target == Target::Status { Some("status") } else { None };
+        let sub = if target == Target::Status {
+            Some("status")
+        } else {
+            None
+        };
         let changed = meta::changed_fields(&old, &new, target == Target::Status);
         meta::record_update(&mut new, &ctx.manager(), &def.api_version(), sub, changed);
         let finished = deleting && meta::finalizers(&new).is_empty() && deletion_due(&new);
@@ -601,7 +750,9 @@ impl Registry {
                         &def.group,
                         &def.plural,
                         name,
-                        &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"),
+                        &format!(
+                            "Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"
+                        ),
                     ));
                 }
             }
@@ -611,25 +762,41 @@ impl Registry {
                         &def.group,
                         &def.plural,
                         name,
-                        &format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}", current.rv),
+                        &format!(
+                            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                            current.rv
+                        ),
                     ));
                 }
             }
             let mut next = self.output(def, obj)?;
             let mut fins = meta::finalizers(&next);
             let policy = opts.propagation_policy.clone().or_else(|| {
-                opts.orphan_dependents.map(|o| if o { "Orphan".to_string() } else { "Background".to_string() })
+                opts.orphan_dependents.map(|o| {
+                    if o {
+                        "Orphan".to_string()
+                    } else {
+                        "Background".to_string()
+                    }
+                })
             });
             match policy.as_deref() {
                 None | Some("Background") => {}
                 Some("Orphan") => push_unique(&mut fins, kubesim_api::wellknown::FINALIZER_ORPHAN),
-                Some("Foreground") => push_unique(&mut fins, kubesim_api::wellknown::FINALIZER_FOREGROUND_DELETION),
+                Some("Foreground") => push_unique(
+                    &mut fins,
+                    kubesim_api::wellknown::FINALIZER_FOREGROUND_DELETION,
+                ),
                 Some(other) => {
                     return Err(ApiError::invalid(
                         &def.group,
                         &def.kind,
                         name,
-                        vec![Cause::not_supported("propagationPolicy", &json!(other), &["Foreground", "Background", "Orphan"])],
+                        vec![Cause::not_supported(
+                            "propagationPolicy",
+                            &json!(other),
+                            &["Foreground", "Background", "Orphan"],
+                        )],
                     ));
                 }
             }
@@ -637,7 +804,10 @@ impl Registry {
             let already = meta::is_deleting(&next);
             let keep_for_grace = grace > 0;
             let namespace_finalizers = def.storage == "core/namespaces"
-                && next.pointer("/spec/finalizers").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+                && next
+                    .pointer("/spec/finalizers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty());
             if fins.is_empty() && !keep_for_grace && !namespace_finalizers {
                 if ctx.dry_run {
                     return Ok(Deleted::Gone(next));
@@ -657,7 +827,9 @@ impl Registry {
                         .unwrap_or_else(|_| jiff::Timestamp::now());
                     m.insert("deletionTimestamp".into(), json!(meta::format_time(at)));
                     m.insert("deletionGracePeriodSeconds".into(), json!(grace.max(0)));
-                } else if let Some(prev) = m.get("deletionGracePeriodSeconds").and_then(Value::as_i64) {
+                } else if let Some(prev) =
+                    m.get("deletionGracePeriodSeconds").and_then(Value::as_i64)
+                {
                     if grace < prev {
                         // A shorter grace period shortens a deletion in progress.
                         let at = jiff::Timestamp::now()
@@ -696,13 +868,22 @@ impl Registry {
         if def.storage != "core/pods" {
             return 0;
         }
-        let bound = obj.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
-        let running = !matches!(obj.pointer("/status/phase").and_then(Value::as_str), Some("Succeeded" | "Failed"));
+        let bound = obj
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .is_some_and(|n| !n.is_empty());
+        let running = !matches!(
+            obj.pointer("/status/phase").and_then(Value::as_str),
+            Some("Succeeded" | "Failed")
+        );
         if !bound || !running {
             return 0;
         }
         opts.grace_period_seconds
-            .or_else(|| obj.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64))
+            .or_else(|| {
+                obj.pointer("/spec/terminationGracePeriodSeconds")
+                    .and_then(Value::as_i64)
+            })
             .unwrap_or(30)
     }
 
@@ -720,34 +901,63 @@ impl Registry {
         opts: &DeleteOptions,
         ctx: &WriteContext,
     ) -> Result<ListResult, ApiError> {
-        let mut all = ListOptions { limit: 0, continue_token: None, ..list.clone() };
+        let mut all = ListOptions {
+            limit: 0,
+            continue_token: None,
+            ..list.clone()
+        };
         all.limit = 0;
         let found = self.list(def, ns, &all)?;
         let mut items = Vec::new();
         for obj in found.items {
             let name = meta::meta_str(&obj, "name").to_string();
-            let obj_ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
-            match self.delete(def, obj_ns.as_deref().or(ns), &name, opts, ctx).await {
+            let obj_ns = obj
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            match self
+                .delete(def, obj_ns.as_deref().or(ns), &name, opts, ctx)
+                .await
+            {
                 Ok(Deleted::Gone(o) | Deleted::Pending(o)) => items.push(o),
                 Err(ApiError::NotFound { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(ListResult { items, rv: self.store.revision(), continue_token: None, remaining: None })
+        Ok(ListResult {
+            items,
+            rv: self.store.revision(),
+            continue_token: None,
+            remaining: None,
+        })
     }
 
     /// Answers a review kind (access reviews, self subject review): computed, never stored.
-    fn review(&self, def: &ResourceDef, mut obj: Value, ctx: &WriteContext) -> Result<Value, ApiError> {
+    fn review(
+        &self,
+        def: &ResourceDef,
+        mut obj: Value,
+        ctx: &WriteContext,
+    ) -> Result<Value, ApiError> {
         let user = &ctx.user;
         match def.kind.as_str() {
             "SelfSubjectReview" => {
                 obj["status"] = json!({"userInfo": {"username": user.user, "groups": user.groups}});
             }
             "SelfSubjectAccessReview" | "SubjectAccessReview" | "LocalSubjectAccessReview" => {
-                let ra = obj.pointer("/spec/resourceAttributes").cloned().unwrap_or(Value::Null);
+                let ra = obj
+                    .pointer("/spec/resourceAttributes")
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 let s = |k: &str| ra.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                let (verb, group, resource, sub, ns, name) =
-                    (s("verb"), s("group"), s("resource"), s("subresource"), s("namespace"), s("name"));
+                let (verb, group, resource, sub, ns, name) = (
+                    s("verb"),
+                    s("group"),
+                    s("resource"),
+                    s("subresource"),
+                    s("namespace"),
+                    s("name"),
+                );
                 let attrs = crate::auth::Attributes {
                     user,
                     verb: &verb,
@@ -772,7 +982,12 @@ impl Registry {
             "TokenReview" => {
                 obj["status"] = json!({"authenticated": false});
             }
-            _ => return Err(ApiError::MethodNotSupported(format!("create is not supported on {}", def.qualified()))),
+            _ => {
+                return Err(ApiError::MethodNotSupported(format!(
+                    "create is not supported on {}",
+                    def.qualified()
+                )));
+            }
         }
         Ok(obj)
     }
@@ -782,7 +997,11 @@ impl Registry {
 fn served_form(def: &ResourceDef, obj: &Value) -> Result<Value, ApiError> {
     let served = obj.get("apiVersion").and_then(Value::as_str) == Some(&def.api_version())
         && obj.get("kind").and_then(Value::as_str) == Some(&def.kind);
-    if served { Ok(obj.clone()) } else { conversion::convert(obj.clone(), def) }
+    if served {
+        Ok(obj.clone())
+    } else {
+        conversion::convert(obj.clone(), def)
+    }
 }
 
 /// Why an update attempt did not land.
@@ -801,7 +1020,10 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
 
 /// Whether a marked object's grace period has run out (finalizer-held objects have grace 0).
 fn deletion_due(obj: &Value) -> bool {
-    obj.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(0) == 0
+    obj.pointer("/metadata/deletionGracePeriodSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        == 0
 }
 
 /// Whether anything outside metadata and status changed (what bumps `generation`).
@@ -822,7 +1044,9 @@ fn spec_changed(old: &Value, new: &Value) -> bool {
 /// Checks (and fills) `apiVersion` and `kind` of a body against the resource it is sent to.
 fn check_type(def: &ResourceDef, obj: &mut Value) -> Result<(), ApiError> {
     let Some(map) = obj.as_object_mut() else {
-        return Err(ApiError::BadRequest("the body of the request must be a JSON object".into()));
+        return Err(ApiError::BadRequest(
+            "the body of the request must be a JSON object".into(),
+        ));
     };
     let want_av = def.api_version();
     match map.get("apiVersion").and_then(Value::as_str) {
@@ -852,7 +1076,12 @@ fn check_type(def: &ResourceDef, obj: &mut Value) -> Result<(), ApiError> {
 }
 
 /// Checks that an update's body names the object of the URL.
-fn check_identity(def: &ResourceDef, ns: Option<&str>, name: &str, obj: &mut Value) -> Result<(), ApiError> {
+fn check_identity(
+    def: &ResourceDef,
+    ns: Option<&str>,
+    name: &str,
+    obj: &mut Value,
+) -> Result<(), ApiError> {
     let body_name = meta::meta_str(obj, "name").to_string();
     if body_name.is_empty() {
         meta::meta_mut(obj).insert("name".into(), json!(name));
@@ -877,7 +1106,9 @@ fn check_identity(def: &ResourceDef, ns: Option<&str>, name: &str, obj: &mut Val
 
 /// Status on create, as each kind's strategy sets it.
 fn prepare_create_status(def: &ResourceDef, obj: &mut Value) {
-    let Some(map) = obj.as_object_mut() else { return };
+    let Some(map) = obj.as_object_mut() else {
+        return;
+    };
     match def.storage.as_str() {
         // kubelets create their Node with its status.
         "core/nodes" => {}
@@ -886,7 +1117,10 @@ fn prepare_create_status(def: &ResourceDef, obj: &mut Value) {
         }
         "core/pods" => {
             let qos = qos_class(map.get("spec").unwrap_or(&Value::Null));
-            map.insert("status".into(), json!({"phase": "Pending", "qosClass": qos}));
+            map.insert(
+                "status".into(),
+                json!({"phase": "Pending", "qosClass": qos}),
+            );
         }
         "core/persistentvolumes" | "core/persistentvolumeclaims" => {
             map.insert("status".into(), json!({"phase": "Pending"}));
@@ -911,7 +1145,8 @@ pub fn qos_class(spec: &Value) -> &'static str {
         let req = c.pointer("/resources/requests").and_then(Value::as_object);
         let lim = c.pointer("/resources/limits").and_then(Value::as_object);
         let relevant = |m: Option<&serde_json::Map<String, Value>>| {
-            m.map(|m| m.keys().filter(|k| *k == "cpu" || *k == "memory").count()).unwrap_or(0)
+            m.map(|m| m.keys().filter(|k| *k == "cpu" || *k == "memory").count())
+                .unwrap_or(0)
         };
         if relevant(req) > 0 || relevant(lim) > 0 {
             any = true;
@@ -943,7 +1178,9 @@ fn encode_continue(rv: u64, key: &str, prefix: &str) -> String {
 fn decode_continue(token: &str, prefix: &str) -> Result<(u64, String), ApiError> {
     use base64::Engine;
     let bad = || ApiError::BadRequest(format!("continue key is not valid: {token:?}"));
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
     let rv = v.get("rv").and_then(Value::as_u64).ok_or_else(bad)?;
     let start = v.get("start").and_then(Value::as_str).ok_or_else(bad)?;
@@ -959,18 +1196,32 @@ mod tests {
 
     #[test]
     fn qos_follows_requests_and_limits() {
-        assert_eq!(qos_class(&json!({"containers": [{"name": "a"}]})), "BestEffort");
         assert_eq!(
-            qos_class(&json!({"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]})),
+            qos_class(&json!({"containers": [{"name": "a"}]})),
+            "BestEffort"
+        );
+        assert_eq!(
+            qos_class(
+                &json!({"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]})
+            ),
             "Guaranteed"
         );
-        assert_eq!(qos_class(&json!({"containers": [{"resources": {"requests": {"cpu": "1"}}}]})), "Burstable");
+        assert_eq!(
+            qos_class(&json!({"containers": [{"resources": {"requests": {"cpu": "1"}}}]})),
+            "Burstable"
+        );
     }
 
     #[test]
     fn continue_token_round_trips_and_rejects_garbage() {
         let t = encode_continue(42, "core/pods/default/web-1", "core/pods/default/");
-        assert_eq!(decode_continue(&t, "core/pods/default/").unwrap(), (42, "core/pods/default/web-1".to_string()));
-        assert!(matches!(decode_continue("!!!", "p/"), Err(ApiError::BadRequest(_))));
+        assert_eq!(
+            decode_continue(&t, "core/pods/default/").unwrap(),
+            (42, "core/pods/default/web-1".to_string())
+        );
+        assert!(matches!(
+            decode_continue("!!!", "p/"),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 }

@@ -24,7 +24,9 @@ impl PatchType {
             "application/json-patch+json" => Some(PatchType::Json),
             "application/merge-patch+json" => Some(PatchType::Merge),
             "application/strategic-merge-patch+json" => Some(PatchType::Strategic),
-            "application/apply-patch+yaml" | "application/apply-patch+cbor" => Some(PatchType::Apply),
+            "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
+                Some(PatchType::Apply)
+            }
             _ => None,
         }
     }
@@ -80,7 +82,9 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
     if !target.is_object() {
         *target = Value::Object(Default::default());
     }
-    let tm = target.as_object_mut().expect("invariant: target was made an object");
+    let tm = target
+        .as_object_mut()
+        .expect("invariant: target was made an object");
     for (k, v) in pm {
         if k.starts_with('$') {
             continue;
@@ -90,12 +94,12 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
             continue;
         }
         match (tm.get_mut(k), v) {
-            (Some(Value::Array(existing)), Value::Array(items)) => {
-                match merge_key(k) {
-                    Some(key) if items.iter().all(|i| i.get(key).is_some()) => merge_list(existing, items, key),
-                    _ => *tm.get_mut(k).expect("invariant: key exists") = strip_directives(v),
+            (Some(Value::Array(existing)), Value::Array(items)) => match merge_key(k) {
+                Some(key) if items.iter().all(|i| i.get(key).is_some()) => {
+                    merge_list(existing, items, key)
                 }
-            }
+                _ => *tm.get_mut(k).expect("invariant: key exists") = strip_directives(v),
+            },
             (Some(existing @ Value::Object(_)), Value::Object(_)) => strategic_merge(existing, v),
             _ => {
                 tm.insert(k.clone(), strip_directives(v));
@@ -123,7 +127,10 @@ fn merge_list(existing: &mut Vec<Value>, items: &[Value], key: &str) {
 fn strip_directives(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
-            m.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| (k.clone(), strip_directives(v))).collect(),
+            m.iter()
+                .filter(|(k, _)| !k.starts_with('$'))
+                .map(|(k, v)| (k.clone(), strip_directives(v)))
+                .collect(),
         ),
         Value::Array(a) => Value::Array(a.iter().map(strip_directives).collect()),
         other => other.clone(),
@@ -133,7 +140,12 @@ fn strip_directives(v: &Value) -> Value {
 /// The merge key of the well-known list fields of built-in kinds.
 fn merge_key(field: &str) -> Option<&'static str> {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets" => Some("name"),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets" => Some("name"),
         "volumeMounts" => Some("mountPath"),
         "volumeDevices" => Some("devicePath"),
         "hostAliases" => Some("ip"),
@@ -154,7 +166,10 @@ mod tests {
     #[test]
     fn strategic_merge_merges_containers_by_name() {
         let mut obj = json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}});
-        strategic_merge(&mut obj, &json!({"spec": {"containers": [{"name": "b", "image": "z"}]}}));
+        strategic_merge(
+            &mut obj,
+            &json!({"spec": {"containers": [{"name": "b", "image": "z"}]}}),
+        );
         assert_eq!(obj["spec"]["containers"][1]["image"], "z");
         assert_eq!(obj["spec"]["containers"][0]["image"], "x");
     }
@@ -166,12 +181,18 @@ mod tests {
             &mut obj,
             &json!({"metadata": {"labels": {"a": null}}, "spec": {"containers": [{"name": "a", "$patch": "delete"}]}}),
         );
-        assert_eq!(obj, json!({"metadata": {"labels": {"b": "2"}}, "spec": {"containers": [{"name": "b"}]}}));
+        assert_eq!(
+            obj,
+            json!({"metadata": {"labels": {"b": "2"}}, "spec": {"containers": [{"name": "b"}]}})
+        );
     }
 
     #[test]
     fn content_types_map_to_patch_types() {
-        assert_eq!(PatchType::from_content_type("application/merge-patch+json; charset=utf-8"), Some(PatchType::Merge));
+        assert_eq!(
+            PatchType::from_content_type("application/merge-patch+json; charset=utf-8"),
+            Some(PatchType::Merge)
+        );
         assert_eq!(PatchType::from_content_type("application/json"), None);
     }
 }

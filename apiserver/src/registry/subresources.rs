@@ -8,7 +8,12 @@ use super::{DeleteOptions, PatchType, Registry, Target, WriteContext, meta, patc
 
 impl Registry {
     /// GET of `scale`: an `autoscaling/v1 Scale` view of a workload.
-    pub fn get_scale(&self, def: &ResourceDef, ns: Option<&str>, name: &str) -> Result<Value, ApiError> {
+    pub fn get_scale(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
         let obj = self.get(def, ns, name)?;
         Ok(scale_of(&obj))
     }
@@ -39,7 +44,11 @@ impl Registry {
                 "autoscaling",
                 "Scale",
                 name,
-                vec![Cause::invalid("spec.replicas", &json!(replicas), "must be greater than or equal to 0")],
+                vec![Cause::invalid(
+                    "spec.replicas",
+                    &json!(replicas),
+                    "must be greater than or equal to 0",
+                )],
             ));
         }
         let mut next = obj.clone();
@@ -55,19 +64,42 @@ impl Registry {
     }
 
     /// POST `pods/{name}/binding`: assigns an unbound pod to a node.
-    pub async fn bind(&self, def: &ResourceDef, ns: Option<&str>, name: &str, binding: &Value, ctx: &WriteContext) -> Result<Value, ApiError> {
-        let node = binding.pointer("/target/name").and_then(Value::as_str).unwrap_or("");
+    pub async fn bind(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
+        name: &str,
+        binding: &Value,
+        ctx: &WriteContext,
+    ) -> Result<Value, ApiError> {
+        let node = binding
+            .pointer("/target/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if node.is_empty() {
-            return Err(ApiError::invalid("", "Binding", name, vec![Cause::required("target.name", "")]));
+            return Err(ApiError::invalid(
+                "",
+                "Binding",
+                name,
+                vec![Cause::required("target.name", "")],
+            ));
         }
         let conflict = |detail: String| ApiError::conflict("", "pods/binding", name, &detail);
         for _ in 0..4 {
             let pod = self.get(def, ns, name)?;
             if meta::is_deleting(&pod) {
-                return Err(conflict(format!("pod {name} is being deleted, cannot be assigned to a host")));
+                return Err(conflict(format!(
+                    "pod {name} is being deleted, cannot be assigned to a host"
+                )));
             }
-            if let Some(bound) = pod.pointer("/spec/nodeName").and_then(Value::as_str).filter(|n| !n.is_empty()) {
-                return Err(conflict(format!("pod {name} is already assigned to node {bound:?}")));
+            if let Some(bound) = pod
+                .pointer("/spec/nodeName")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            {
+                return Err(conflict(format!(
+                    "pod {name} is already assigned to node {bound:?}"
+                )));
             }
             let mut next = pod.clone();
             next["spec"]["nodeName"] = json!(node);
@@ -100,25 +132,46 @@ impl Registry {
     /// POST `pods/{name}/eviction`: deletes the pod with the eviction's options.
     // SIMPLIFICATION: PodDisruptionBudgets are not consulted until the node lifecycle work
     // (issue 8); see README#differences.
-    pub async fn evict(&self, def: &ResourceDef, ns: Option<&str>, name: &str, eviction: &Value, ctx: &WriteContext) -> Result<Value, ApiError> {
+    pub async fn evict(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
+        name: &str,
+        eviction: &Value,
+        ctx: &WriteContext,
+    ) -> Result<Value, ApiError> {
         let opts = DeleteOptions::from_json(eviction.get("deleteOptions").unwrap_or(&Value::Null))?;
         self.delete(def, ns, name, &opts, ctx).await?;
         Ok(success(201))
     }
 
     /// PUT `namespaces/{name}/finalize`: replaces the namespace's `spec.finalizers`.
-    pub async fn finalize_namespace(&self, def: &ResourceDef, name: &str, body: &Value, ctx: &WriteContext) -> Result<Value, ApiError> {
+    pub async fn finalize_namespace(
+        &self,
+        def: &ResourceDef,
+        name: &str,
+        body: &Value,
+        ctx: &WriteContext,
+    ) -> Result<Value, ApiError> {
         let mut current = self.get(def, None, name)?;
-        current["spec"]["finalizers"] = body.pointer("/spec/finalizers").cloned().unwrap_or_else(|| json!([]));
+        current["spec"]["finalizers"] = body
+            .pointer("/spec/finalizers")
+            .cloned()
+            .unwrap_or_else(|| json!([]));
         let rv = meta::meta_str(body, "resourceVersion").to_string();
         if !rv.is_empty() {
             meta::meta_mut(&mut current).insert("resourceVersion".into(), json!(rv));
         } else {
             meta::meta_mut(&mut current).remove("resourceVersion");
         }
-        let (out, _) = self.update(def, None, name, current, Target::Main, ctx).await?;
+        let (out, _) = self
+            .update(def, None, name, current, Target::Main, ctx)
+            .await?;
         // A terminating namespace with no finalizers left is removed.
-        let empty = out.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(Vec::is_empty);
+        let empty = out
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(Vec::is_empty);
         if meta::is_deleting(&out) && empty && meta::finalizers(&out).is_empty() && !ctx.dry_run {
             let key = Registry::key(def, None, name);
             if let Ok(v) = self.store.delete(&key, None).await {
@@ -146,12 +199,21 @@ pub fn success(code: u16) -> Value {
 fn scale_of(obj: &Value) -> Value {
     let m = &obj["metadata"];
     let mut meta = json!({});
-    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+    for k in [
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+    ] {
         if let Some(v) = m.get(k) {
             meta[k] = v.clone();
         }
     }
-    let selector = obj.pointer("/spec/selector").map(selector_string).unwrap_or_default();
+    let selector = obj
+        .pointer("/spec/selector")
+        .map(selector_string)
+        .unwrap_or_default();
     json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -167,7 +229,13 @@ fn scale_of(obj: &Value) -> Value {
 /// The string form of a label selector (a `metav1.LabelSelector` or a plain map).
 pub fn selector_string(sel: &Value) -> String {
     let mut parts = Vec::new();
-    let labels = sel.get("matchLabels").or_else(|| if sel.get("matchExpressions").is_none() { Some(sel) } else { None });
+    let labels = sel.get("matchLabels").or_else(|| {
+        if sel.get("matchExpressions").is_none() {
+            Some(sel)
+        } else {
+            None
+        }
+    });
     if let Some(map) = labels.and_then(Value::as_object) {
         let mut kv: Vec<(&String, &Value)> = map.iter().collect();
         kv.sort_by(|a, b| a.0.cmp(b.0));
@@ -178,7 +246,10 @@ pub fn selector_string(sel: &Value) -> String {
     if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
         for e in exprs {
             let key = e["key"].as_str().unwrap_or("");
-            let values: Vec<&str> = e["values"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let values: Vec<&str> = e["values"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             match e["operator"].as_str().unwrap_or("") {
                 "In" => parts.push(format!("{key} in ({})", values.join(","))),
                 "NotIn" => parts.push(format!("{key} notin ({})", values.join(","))),

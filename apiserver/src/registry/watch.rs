@@ -53,30 +53,56 @@ const BOOKMARK_EVERY: Duration = Duration::from_secs(60);
 
 impl Registry {
     /// Starts a watch; items arrive on the returned channel until it closes.
-    pub fn watch(&self, def: &ResourceDef, ns: Option<&str>, opts: WatchOptions) -> Result<mpsc::Receiver<WatchItem>, ApiError> {
+    pub fn watch(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
+        opts: WatchOptions,
+    ) -> Result<mpsc::Receiver<WatchItem>, ApiError> {
         let labels = LabelSelector::parse(opts.label_selector.as_deref().unwrap_or(""))?;
         let fields = FieldSelector::parse(opts.field_selector.as_deref().unwrap_or(""), def)?;
         let rv_param = opts.resource_version.clone().unwrap_or_default();
         let invalid = |field: &str, detail: &str| {
             ApiError::invalid("", "ListOptions", "", vec![Cause::forbidden(field, detail)])
         };
-        match (opts.send_initial_events, opts.resource_version_match.as_deref()) {
+        match (
+            opts.send_initial_events,
+            opts.resource_version_match.as_deref(),
+        ) {
             (Some(_), Some("NotOlderThan")) => {}
             (Some(_), _) => {
-                return Err(invalid("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+                return Err(invalid(
+                    "resourceVersionMatch",
+                    "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                ));
             }
             (None, Some(m)) if !m.is_empty() => {
-                return Err(invalid("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+                return Err(invalid(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                ));
             }
             _ => {}
         }
         if opts.send_initial_events == Some(true) && !opts.allow_bookmarks {
-            return Err(invalid("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is true"));
+            return Err(invalid(
+                "allowWatchBookmarks",
+                "allowWatchBookmarks must be set to true when sendInitialEvents is true",
+            ));
         }
         let requested: Option<u64> = match rv_param.as_str() {
             "" | "0" => None,
             s => Some(s.parse().map_err(|_| {
-                ApiError::invalid("", "ListOptions", "", vec![Cause::invalid("resourceVersion", &json!(s), "must be a non-negative integer")])
+                ApiError::invalid(
+                    "",
+                    "ListOptions",
+                    "",
+                    vec![Cause::invalid(
+                        "resourceVersion",
+                        &json!(s),
+                        "must be a non-negative integer",
+                    )],
+                )
             })?),
         };
         let initial = match opts.send_initial_events {
@@ -86,10 +112,18 @@ impl Registry {
         let prefix = Self::prefix(def, ns);
         let mut initial_items = Vec::new();
         let start_rv = if initial || requested.is_none() {
-            let page = self.store.list(&prefix, None, None).map_err(|e| Self::store_err(def, "", e))?;
+            let page = self
+                .store
+                .list(&prefix, None, None)
+                .map_err(|e| Self::store_err(def, "", e))?;
             if initial {
                 for v in &page.items {
-                    if labels.matches(v.object.pointer("/metadata/labels").and_then(Value::as_object)) && fields.matches(&v.object) {
+                    if labels.matches(
+                        v.object
+                            .pointer("/metadata/labels")
+                            .and_then(Value::as_object),
+                    ) && fields.matches(&v.object)
+                    {
                         initial_items.push(self.output(def, &v.object)?);
                     }
                 }
@@ -108,7 +142,9 @@ impl Registry {
             }
             Err(e) => return Err(Self::store_err(def, "", e)),
         };
-        let Some(mut stream) = stream else { return Ok(rx) };
+        let Some(mut stream) = stream else {
+            return Ok(rx);
+        };
         let def = def.clone();
         let table_def = def.clone();
         let shutdown = self.shutdown.clone();
@@ -117,14 +153,23 @@ impl Registry {
             if end {
                 meta["annotations"] = json!({ANNOTATION_INITIAL_EVENTS_END: "true"});
             }
-            WatchItem::Bookmark(json!({"kind": table_def.kind, "apiVersion": table_def.api_version(), "metadata": meta}))
+            WatchItem::Bookmark(
+                json!({"kind": table_def.kind, "apiVersion": table_def.api_version(), "metadata": meta}),
+            )
         };
         let send_initial_end = opts.send_initial_events == Some(true);
         let allow_bookmarks = opts.allow_bookmarks;
         let timeout = opts.timeout;
         tokio::spawn(async move {
             for object in initial_items {
-                if tx.send(WatchItem::Event { kind: "ADDED", object }).await.is_err() {
+                if tx
+                    .send(WatchItem::Event {
+                        kind: "ADDED",
+                        object,
+                    })
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -139,7 +184,10 @@ impl Registry {
                 }
             };
             tokio::pin!(deadline);
-            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + BOOKMARK_EVERY, BOOKMARK_EVERY);
+            let mut ticks = tokio::time::interval_at(
+                tokio::time::Instant::now() + BOOKMARK_EVERY,
+                BOOKMARK_EVERY,
+            );
             loop {
                 tokio::select! {
                     _ = &mut deadline => return,
