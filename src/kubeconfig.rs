@@ -22,10 +22,10 @@ pub fn entries(context: &str, server: &str, pki: &Pki) -> Value {
 
 /// Where kubectl reads its configuration by default: the first `$KUBECONFIG` entry, else `~/.kube/config`.
 pub fn default_path() -> Result<PathBuf> {
-    if let Some(k) = std::env::var_os("KUBECONFIG") {
-        if let Some(first) = std::env::split_paths(&k).find(|p| !p.as_os_str().is_empty()) {
-            return Ok(first);
-        }
+    if let Some(k) = std::env::var_os("KUBECONFIG")
+        && let Some(first) = std::env::split_paths(&k).find(|p| !p.as_os_str().is_empty())
+    {
+        return Ok(first);
     }
     let home =
         directories::BaseDirs::new().context("no home directory to put ~/.kube/config in")?;

@@ -91,7 +91,7 @@ impl Cluster {
         let host = addr.ip().to_string();
         let pki = Pki::load_or_create(
             data_dir.as_ref().map(|d| d.join("pki")).as_deref(),
-            &[host.clone()],
+            std::slice::from_ref(&host),
         )?;
 
         let ready = Arc::new(AtomicBool::new(false));

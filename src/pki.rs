@@ -39,20 +39,20 @@ const FILES: [&str; 5] = [
 impl Pki {
     /// Loads the PKI from `dir`, or generates and saves it there; `None` keeps it in memory.
     pub fn load_or_create(dir: Option<&Path>, hosts: &[String]) -> Result<Pki> {
-        if let Some(dir) = dir {
-            if FILES.iter().all(|f| dir.join(f).exists()) {
-                let read = |f: &str| {
-                    std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))
-                };
-                let pki = Pki {
-                    ca_cert: read("ca.crt")?,
-                    server_cert: read("server.crt")?,
-                    server_key: read("server.key")?,
-                    admin_cert: read("admin.crt")?,
-                    admin_key: read("admin.key")?,
-                };
-                return Ok(pki);
-            }
+        if let Some(dir) = dir
+            && FILES.iter().all(|f| dir.join(f).exists())
+        {
+            let read = |f: &str| {
+                std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))
+            };
+            let pki = Pki {
+                ca_cert: read("ca.crt")?,
+                server_cert: read("server.crt")?,
+                server_key: read("server.key")?,
+                admin_cert: read("admin.crt")?,
+                admin_key: read("admin.key")?,
+            };
+            return Ok(pki);
         }
         let pki = Pki::generate(hosts)?;
         if let Some(dir) = dir {

@@ -88,7 +88,7 @@ fn authenticate(st: &ApiState, req: &Request) -> Option<Identity> {
     st.tokens.authenticate(token.trim())
 }
 
-fn header_str<'a>(h: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -284,10 +284,10 @@ fn parse_resource_path(
         _ if rest[2] == "proxy" => Some(rest[2].to_string()),
         _ => return Err(ApiError::NoRoute),
     };
-    if let Some(s) = &sub {
-        if def.subresource(s).is_none() {
-            return Err(ApiError::NoRoute);
-        }
+    if let Some(s) = &sub
+        && def.subresource(s).is_none()
+    {
+        return Err(ApiError::NoRoute);
     }
     Ok(PathTarget {
         def,
@@ -399,16 +399,16 @@ async fn resource(
     let user_agent = header_str(req.headers(), header::USER_AGENT).map(str::to_string);
     let ctx = WriteContext {
         user,
-        dry_run: query.all("dryRun").iter().any(|d| *d == "All"),
+        dry_run: query.all("dryRun").contains(&"All"),
         field_manager: query.get("fieldManager").map(str::to_string),
         user_agent,
     };
-    if let Some(v) = query.get("fieldValidation") {
-        if !matches!(v, "" | "Ignore" | "Warn" | "Strict") {
-            return Err(ApiError::BadRequest(format!(
-                "fieldValidation: Invalid value: {v:?}: must be one of [Ignore, Warn, Strict]"
-            )));
-        }
+    if let Some(v) = query.get("fieldValidation")
+        && !matches!(v, "" | "Ignore" | "Warn" | "Strict")
+    {
+        return Err(ApiError::BadRequest(format!(
+            "fieldValidation: Invalid value: {v:?}: must be one of [Ignore, Warn, Strict]"
+        )));
     }
     let reg = &st.registry;
     let def = &t.def;

@@ -394,15 +394,13 @@ impl Registry {
             .and_then(Value::as_str)
             .unwrap_or("")
             .is_empty()
-        {
-            if let Some(prefix) = meta
+            && let Some(prefix) = meta
                 .get("generateName")
                 .and_then(Value::as_str)
                 .filter(|p| !p.is_empty())
-            {
-                let name = format!("{prefix}{}", meta::random_suffix());
-                meta.insert("name".into(), json!(name));
-            }
+        {
+            let name = format!("{prefix}{}", meta::random_suffix());
+            meta.insert("name".into(), json!(name));
         }
         let name = meta
             .get("name")
@@ -530,10 +528,10 @@ impl Registry {
         };
         let mut current = current;
         for _ in 0..MAX_RETRIES {
-            if let Some(rv) = precondition {
-                if rv != current.rv {
-                    return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
-                }
+            if let Some(rv) = precondition
+                && rv != current.rv
+            {
+                return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
             }
             match self
                 .write_update(def, &key, name, &current, obj.clone(), target, ctx)
@@ -551,6 +549,7 @@ impl Registry {
     }
 
     /// PATCH of an object (or its status): applies the patch to the stored object and writes it.
+    #[allow(clippy::too_many_arguments)]
     pub async fn patch(
         &self,
         def: &ResourceDef,
@@ -572,10 +571,10 @@ impl Registry {
                     ApiError::BadRequest(format!("invalid resourceVersion {rv:?}"))
                 })?),
             };
-            if let Some(rv) = precondition {
-                if rv != current.rv {
-                    return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
-                }
+            if let Some(rv) = precondition
+                && rv != current.rv
+            {
+                return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
             }
             check_type(def, &mut patched)?;
             check_identity(def, ns, name, &mut patched)?;
@@ -756,18 +755,18 @@ impl Registry {
                     ));
                 }
             }
-            if let Some(rv) = &opts.precondition_rv {
-                if *rv != current.rv.to_string() {
-                    return Err(ApiError::conflict(
-                        &def.group,
-                        &def.plural,
-                        name,
-                        &format!(
-                            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-                            current.rv
-                        ),
-                    ));
-                }
+            if let Some(rv) = &opts.precondition_rv
+                && *rv != current.rv.to_string()
+            {
+                return Err(ApiError::conflict(
+                    &def.group,
+                    &def.plural,
+                    name,
+                    &format!(
+                        "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                        current.rv
+                    ),
+                ));
             }
             let mut next = self.output(def, obj)?;
             let mut fins = meta::finalizers(&next);
@@ -829,15 +828,14 @@ impl Registry {
                     m.insert("deletionGracePeriodSeconds".into(), json!(grace.max(0)));
                 } else if let Some(prev) =
                     m.get("deletionGracePeriodSeconds").and_then(Value::as_i64)
+                    && grace < prev
                 {
-                    if grace < prev {
-                        // A shorter grace period shortens a deletion in progress.
-                        let at = jiff::Timestamp::now()
-                            .checked_add(jiff::SignedDuration::from_secs(grace.max(0)))
-                            .unwrap_or_else(|_| jiff::Timestamp::now());
-                        m.insert("deletionTimestamp".into(), json!(meta::format_time(at)));
-                        m.insert("deletionGracePeriodSeconds".into(), json!(grace.max(0)));
-                    }
+                    // A shorter grace period shortens a deletion in progress.
+                    let at = jiff::Timestamp::now()
+                        .checked_add(jiff::SignedDuration::from_secs(grace.max(0)))
+                        .unwrap_or_else(|_| jiff::Timestamp::now());
+                    m.insert("deletionTimestamp".into(), json!(meta::format_time(at)));
+                    m.insert("deletionGracePeriodSeconds".into(), json!(grace.max(0)));
                 }
                 if fins.is_empty() {
                     m.remove("finalizers");
