@@ -140,5 +140,52 @@ pub async fn bootstrap(
             Err(e) => return Err(e),
         }
     }
+    register_api_services(reg, ctx).await
+}
+
+/// One `APIService` per served group version, as the aggregator registers its local groups
+/// (`kubectl get apiservices` lists them as Local and Available).
+async fn register_api_services(reg: &Registry, ctx: &WriteContext) -> Result<(), ApiError> {
+    let Some(api_services) = reg.resolve("apiregistration.k8s.io", "v1", "apiservices") else {
+        return Ok(());
+    };
+    let groups = reg.table().groups();
+    let count = groups.len() as i64;
+    let mut wanted = Vec::new();
+    for (rank, (group, versions)) in groups.iter().enumerate() {
+        for (vrank, version) in versions.iter().enumerate() {
+            wanted.push(json!({
+                "metadata": {"name": format!("{version}.{group}"), "labels": {"kube-aggregator.kubernetes.io/automanaged": "onstart"}},
+                "spec": {
+                    "group": group,
+                    "version": version,
+                    // Earlier groups rank higher, as in upstream's priority table.
+                    "groupPriorityMinimum": 18000 - 100 * rank as i64 + count,
+                    "versionPriority": 15 - vrank as i64,
+                },
+            }));
+        }
+    }
+    // Concurrent writes share flushes (group commit), which keeps a first start fast.
+    let api_services = &api_services;
+    futures::future::try_join_all(wanted.into_iter().map(|obj| async move {
+        let name = obj["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        ensure(reg, api_services, None, obj, ctx).await?;
+        let mut current = reg.get(api_services, None, &name)?;
+        if current.pointer("/status/conditions/0/status") != Some(&json!("True")) {
+            current["status"] = json!({"conditions": [{
+                "type": "Available", "status": "True", "reason": "Local",
+                "message": "Local APIServices are always available",
+                "lastTransitionTime": crate::registry::meta::now_rfc3339(),
+            }]});
+            reg.update(api_services, None, &name, current, Target::Status, ctx)
+                .await?;
+        }
+        Ok::<(), ApiError>(())
+    }))
+    .await?;
     Ok(())
 }

@@ -41,6 +41,8 @@ pub fn name_rule(def: &ResourceDef) -> NameRule {
             "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding",
         ) => NameRule::PathSegment,
         ("certificates.k8s.io", "CertificateSigningRequest") => NameRule::Anything,
+        // APIService names are `version.group` (`v1.` for the core group): path segments.
+        ("apiregistration.k8s.io", "APIService") => NameRule::PathSegment,
         _ => NameRule::Subdomain,
     }
 }

@@ -317,3 +317,177 @@ async fn generation_moves_only_with_the_spec() {
     let obj = json_of(&r.into_body().collect().await.unwrap().to_bytes());
     assert!(obj["status"].get("replicas").is_none(), "{obj}");
 }
+
+#[tokio::test]
+async fn finalizers_hold_deletion_until_removed() {
+    let api = api().await;
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "held", "finalizers": ["example.com/hold"]}});
+    let (code, _, _) = call(
+        &api,
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        None,
+        Some(cm),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, _, body) = call(
+        &api,
+        "DELETE",
+        "/api/v1/namespaces/default/configmaps/held",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let obj = json_of(&body);
+    assert!(obj["metadata"]["deletionTimestamp"].is_string(), "{obj}");
+    // Still readable while the finalizer is there; no new finalizers may be added.
+    let (code, _, body) = call(
+        &api,
+        "GET",
+        "/api/v1/namespaces/default/configmaps/held",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let mut obj = json_of(&body);
+    obj["metadata"]["finalizers"] = json!(["example.com/hold", "example.com/more"]);
+    let (code, _, _) = call(
+        &api,
+        "PUT",
+        "/api/v1/namespaces/default/configmaps/held",
+        None,
+        Some(obj.clone()),
+    )
+    .await;
+    assert_eq!(code, 422);
+    obj["metadata"]["finalizers"] = json!([]);
+    let (code, _, _) = call(
+        &api,
+        "PUT",
+        "/api/v1/namespaces/default/configmaps/held",
+        None,
+        Some(obj),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _, _) = call(
+        &api,
+        "GET",
+        "/api/v1/namespaces/default/configmaps/held",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test]
+async fn bound_pods_are_deleted_gracefully_unbound_ones_at_once() {
+    let api = api().await;
+    let pod = |name: &str| {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+               "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}})
+    };
+    for name in ["bound", "unbound"] {
+        let (code, _, body) = call(
+            &api,
+            "POST",
+            "/api/v1/namespaces/default/pods",
+            None,
+            Some(pod(name)),
+        )
+        .await;
+        assert_eq!(code, 201, "{}", String::from_utf8_lossy(&body));
+    }
+    let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "bound"}, "target": {"kind": "Node", "name": "node-1"}});
+    let (code, _, body) = call(
+        &api,
+        "POST",
+        "/api/v1/namespaces/default/pods/bound/binding",
+        None,
+        Some(binding.clone()),
+    )
+    .await;
+    assert_eq!(code, 201, "{}", String::from_utf8_lossy(&body));
+    let (code, _, body) = call(
+        &api,
+        "POST",
+        "/api/v1/namespaces/default/pods/bound/binding",
+        None,
+        Some(binding),
+    )
+    .await;
+    assert_eq!(code, 409, "{}", String::from_utf8_lossy(&body));
+    let (_, _, body) = call(
+        &api,
+        "GET",
+        "/api/v1/namespaces/default/pods/bound",
+        None,
+        None,
+    )
+    .await;
+    let obj = json_of(&body);
+    assert_eq!(obj["spec"]["nodeName"], "node-1");
+    assert_eq!(obj["status"]["conditions"][0]["type"], "PodScheduled");
+
+    let (_, _, body) = call(
+        &api,
+        "DELETE",
+        "/api/v1/namespaces/default/pods/bound",
+        None,
+        None,
+    )
+    .await;
+    let obj = json_of(&body);
+    assert_eq!(obj["metadata"]["deletionGracePeriodSeconds"], 30, "{obj}");
+    let (code, _, _) = call(
+        &api,
+        "GET",
+        "/api/v1/namespaces/default/pods/bound",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    // Forced deletion (grace period 0) removes it.
+    let (code, _, _) = call(
+        &api,
+        "DELETE",
+        "/api/v1/namespaces/default/pods/bound?gracePeriodSeconds=0",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _, _) = call(
+        &api,
+        "GET",
+        "/api/v1/namespaces/default/pods/bound",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 404);
+
+    let (code, _, _) = call(
+        &api,
+        "DELETE",
+        "/api/v1/namespaces/default/pods/unbound",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _, _) = call(
+        &api,
+        "GET",
+        "/api/v1/namespaces/default/pods/unbound",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(code, 404);
+}

@@ -43,9 +43,20 @@ pub struct ApiState {
     pub server_address: Arc<std::sync::RwLock<String>>,
 }
 
-/// The router serving the whole API.
+/// The router serving the whole API. A panic in a handler (a bug) becomes a 500 Status for that
+/// request instead of a dropped connection.
 pub fn router(state: ApiState) -> Router {
-    Router::new().fallback(handle).with_state(state)
+    Router::new().fallback(handle).with_state(state).layer(
+        tower_http::catch_panic::CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                tracing::error!("A request handler panicked.");
+                ErrorResponse(ApiError::Internal(
+                    "an error on the server has prevented the request from succeeding".into(),
+                ))
+                .into_response()
+            },
+        ),
+    )
 }
 
 /// Paths readable without credentials, as upstream's `system:public-info-viewer` allows.

@@ -431,6 +431,7 @@ impl Registry {
             meta.insert("generation".into(), json!(1));
         }
         prepare_create_status(def, &mut obj);
+        canonicalize(def, &mut obj);
         defaults::apply_defaults(def, &mut obj);
         self.validate(def, &obj, None, &name)?;
         let fields = meta::field_set(&obj, false);
@@ -663,6 +664,7 @@ impl Registry {
             m.remove("selfLink");
         }
         if target == Target::Main {
+            canonicalize(def, &mut new);
             defaults::apply_defaults(def, &mut new);
         }
         let deleting = meta::is_deleting(&old);
@@ -1100,6 +1102,36 @@ fn check_identity(
         }
     }
     Ok(())
+}
+
+/// Rewrites write-only conveniences into their stored form: a Secret's `stringData` is merged
+/// into `data` (base64, `stringData` wins), as upstream's v1 conversion does.
+fn canonicalize(def: &ResourceDef, obj: &mut Value) {
+    if def.storage != "core/secrets" {
+        return;
+    }
+    let Some(map) = obj.as_object_mut() else {
+        return;
+    };
+    let Some(Value::Object(plain)) = map.remove("stringData") else {
+        return;
+    };
+    use base64::Engine;
+    let data = map.entry("data").or_insert_with(|| json!({}));
+    if !data.is_object() {
+        *data = json!({});
+    }
+    let data = data.as_object_mut().expect("invariant: data is an object");
+    for (k, v) in plain {
+        let text = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        data.insert(
+            k,
+            json!(base64::engine::general_purpose::STANDARD.encode(text)),
+        );
+    }
 }
 
 /// Status on create, as each kind's strategy sets it.
