@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod conversion;
 pub mod defaults;
+pub mod fieldvalidation;
 pub mod http;
 pub mod printers;
 pub mod protobuf;

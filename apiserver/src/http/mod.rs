@@ -406,21 +406,40 @@ async fn resource(
     if t.sub.is_none() && !t.def.has_verb(verb) {
         return Err(not_allowed());
     }
-    let accept = header_str(req.headers(), header::ACCEPT).map(str::to_string);
     let user_agent = header_str(req.headers(), header::USER_AGENT).map(str::to_string);
     let ctx = WriteContext {
         user,
         dry_run: query.all("dryRun").contains(&"All"),
         field_manager: query.get("fieldManager").map(str::to_string),
         user_agent,
+        field_validation: crate::registry::FieldValidation::parse(query.get("fieldValidation"))?,
+        force: query.flag("force").unwrap_or(false),
+        warnings: Default::default(),
     };
-    if let Some(v) = query.get("fieldValidation")
-        && !matches!(v, "" | "Ignore" | "Warn" | "Strict")
-    {
-        return Err(ApiError::BadRequest(format!(
-            "fieldValidation: Invalid value: {v:?}: must be one of [Ignore, Warn, Strict]"
-        )));
-    }
+    let result = respond(st, req, &t, query, &ctx, method, watch).await;
+    let warnings = ctx.take_warnings();
+    result.map(|mut r| {
+        for w in warnings {
+            let text = format!("299 - {:?}", w);
+            if let Ok(v) = http::HeaderValue::from_str(&text) {
+                r.headers_mut().append(header::WARNING, v);
+            }
+        }
+        r
+    })
+}
+
+/// Runs the request against the registry and encodes the answer.
+async fn respond(
+    st: &ApiState,
+    req: Request,
+    t: &PathTarget,
+    query: &Query,
+    ctx: &WriteContext,
+    method: Method,
+    watch: bool,
+) -> Result<Response, ApiError> {
+    let accept = header_str(req.headers(), header::ACCEPT).map(str::to_string);
     let reg = &st.registry;
     let def = &t.def;
     let ns = t.namespace.as_deref();
@@ -487,16 +506,16 @@ async fn resource(
         ("POST", None, None) => {
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
-            let created = reg.create(def, ns, obj, &ctx).await?;
+            let created = reg.create(def, ns, obj, ctx).await?;
             Ok(json_response(StatusCode::CREATED, &created))
         }
         ("POST", Some(name), Some(sub @ ("binding" | "eviction"))) => {
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
             let out = if sub == "binding" {
-                reg.bind(def, ns, name, &obj, &ctx).await?
+                reg.bind(def, ns, name, &obj, ctx).await?
             } else {
-                reg.evict(def, ns, name, &obj, &ctx).await?
+                reg.evict(def, ns, name, &obj, ctx).await?
             };
             Ok(json_response(StatusCode::CREATED, &out))
         }
@@ -508,7 +527,7 @@ async fn resource(
             };
             let (headers, body) = read_body(req).await?;
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
-            let (out, created) = reg.update(def, ns, name, obj, target, &ctx).await?;
+            let (out, created) = reg.update(def, ns, name, obj, target, ctx).await?;
             Ok(json_response(
                 if created {
                     StatusCode::CREATED
@@ -527,7 +546,7 @@ async fn resource(
                     ns,
                     name,
                     crate::registry::ScaleChange::Replace(obj),
-                    &ctx,
+                    ctx,
                 )
                 .await?;
             Ok(json_response(StatusCode::OK, &out))
@@ -537,7 +556,7 @@ async fn resource(
             let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
             Ok(json_response(
                 StatusCode::OK,
-                &reg.finalize_namespace(def, name, &obj, &ctx).await?,
+                &reg.finalize_namespace(def, name, &obj, ctx).await?,
             ))
         }
         ("PATCH", Some(name), sub @ (None | Some("status") | Some("scale"))) => {
@@ -555,16 +574,16 @@ async fn resource(
                         ns,
                         name,
                         crate::registry::ScaleChange::Patch(pt, &body),
-                        &ctx,
+                        ctx,
                     )
                     .await?
                 }
                 Some(_) => {
-                    reg.patch(def, ns, name, pt, &body, Target::Status, &ctx)
+                    reg.patch(def, ns, name, pt, &body, Target::Status, ctx)
                         .await?
                 }
                 None => {
-                    reg.patch(def, ns, name, pt, &body, Target::Main, &ctx)
+                    reg.patch(def, ns, name, pt, &body, Target::Main, ctx)
                         .await?
                 }
             };
@@ -573,7 +592,7 @@ async fn resource(
         ("DELETE", Some(name), None) => {
             let (headers, body) = read_body(req).await?;
             let opts = delete_options(header_str(&headers, header::CONTENT_TYPE), &body, query)?;
-            let mut ctx = ctx;
+            let mut ctx = ctx.clone();
             ctx.dry_run |= body_dry_run(header_str(&headers, header::CONTENT_TYPE), &body);
             match reg.delete(def, ns, name, &opts, &ctx).await? {
                 Deleted::Gone(obj) if !Registry::returns_deleted_object(def) => {
@@ -595,7 +614,7 @@ async fn resource(
         ("DELETE", None, None) => {
             let (headers, body) = read_body(req).await?;
             let opts = delete_options(header_str(&headers, header::CONTENT_TYPE), &body, query)?;
-            let mut ctx = ctx;
+            let mut ctx = ctx.clone();
             ctx.dry_run |= body_dry_run(header_str(&headers, header::CONTENT_TYPE), &body);
             let list = reg
                 .delete_collection(def, ns, &list_options(query), &opts, &ctx)

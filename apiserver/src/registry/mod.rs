@@ -5,12 +5,13 @@
 //!
 //! It never encodes HTTP and never reaches around the store.
 
+mod apply;
 pub mod meta;
 mod patch;
 mod subresources;
 mod watch;
 
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 
 use kubesim_api::{ApiError, Cause, ResourceDef, ResourceTable};
 use serde_json::{Value, json};
@@ -23,7 +24,7 @@ pub use watch::{WatchItem, WatchOptions};
 use crate::auth::{Authorizer, Identity};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::{Store, StoreError, Versioned};
-use crate::{conversion, defaults, validation};
+use crate::{conversion, defaults, fieldvalidation, validation};
 
 /// What every write carries besides its body.
 #[derive(Debug, Clone)]
@@ -36,6 +37,38 @@ pub struct WriteContext {
     pub field_manager: Option<String>,
     /// The request's User-Agent (the manager's name when `fieldManager` is absent).
     pub user_agent: Option<String>,
+    /// `fieldValidation`: how unknown or duplicate fields are treated.
+    pub field_validation: FieldValidation,
+    /// `force` of a server-side apply.
+    pub force: bool,
+    /// Warnings for the client (`Warning: 299 - "..."` headers), collected while the request runs.
+    pub warnings: Arc<Mutex<Vec<String>>>,
+}
+
+/// The `fieldValidation` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldValidation {
+    /// Drop unknown fields silently.
+    Ignore,
+    /// Drop them and warn.
+    #[default]
+    Warn,
+    /// Refuse the request.
+    Strict,
+}
+
+impl FieldValidation {
+    /// Parses the query parameter (absent or empty = Warn, upstream's default).
+    pub fn parse(v: Option<&str>) -> Result<FieldValidation, ApiError> {
+        match v.unwrap_or("") {
+            "" | "Warn" => Ok(FieldValidation::Warn),
+            "Ignore" => Ok(FieldValidation::Ignore),
+            "Strict" => Ok(FieldValidation::Strict),
+            other => Err(ApiError::BadRequest(format!(
+                "fieldValidation: Invalid value: {other:?}: must be one of [Ignore, Warn, Strict]"
+            ))),
+        }
+    }
 }
 
 impl WriteContext {
@@ -46,9 +79,24 @@ impl WriteContext {
             dry_run: false,
             field_manager: Some(manager.to_string()),
             user_agent: None,
+            field_validation: FieldValidation::Ignore,
+            force: false,
+            warnings: Arc::default(),
         }
     }
-    fn manager(&self) -> String {
+    /// Adds a warning for the client.
+    pub fn warn(&self, message: impl Into<String>) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.into());
+    }
+    /// The warnings collected so far.
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    /// The field manager's name: `fieldManager`, else derived from the User-Agent.
+    pub fn manager(&self) -> String {
         meta::manager_name(self.field_manager.as_deref(), self.user_agent.as_deref())
     }
 }
@@ -431,6 +479,7 @@ impl Registry {
             meta.insert("generation".into(), json!(1));
         }
         prepare_create_status(def, &mut obj);
+        fieldvalidation::check(def, &mut obj, ctx)?;
         canonicalize(def, &mut obj);
         defaults::apply_defaults(def, &mut obj);
         self.validate(def, &obj, None, &name)?;
@@ -561,6 +610,9 @@ impl Registry {
         target: Target,
         ctx: &WriteContext,
     ) -> Result<Value, ApiError> {
+        if patch_type == PatchType::Apply {
+            return self.apply(def, ns, name, body, target, ctx).await;
+        }
         let key = Self::key(def, ns, name);
         for _ in 0..MAX_RETRIES {
             let current = self.read(def, ns, name)?;
@@ -663,6 +715,7 @@ impl Registry {
             m.remove("resourceVersion");
             m.remove("selfLink");
         }
+        fieldvalidation::check(def, &mut new, ctx).map_err(Retry::Fail)?;
         if target == Target::Main {
             canonicalize(def, &mut new);
             defaults::apply_defaults(def, &mut new);

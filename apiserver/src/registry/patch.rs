@@ -39,14 +39,17 @@ pub fn apply(current: &Value, pt: PatchType, body: &[u8]) -> Result<Value, ApiEr
             let patch: json_patch::Patch = serde_json::from_slice(body)
                 .map_err(|e| ApiError::BadRequest(format!("error decoding patch: {e}")))?;
             let mut out = current.clone();
-            json_patch::patch(&mut out, &patch).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+            json_patch::patch(&mut out, &patch)
+                .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
             Ok(out)
         }
         PatchType::Merge | PatchType::Strategic => {
             let patch: Value = serde_json::from_slice(body)
                 .map_err(|e| ApiError::BadRequest(format!("error decoding patch: {e}")))?;
             if !patch.is_object() {
-                return Err(ApiError::BadRequest("patch body must be a JSON object".into()));
+                return Err(ApiError::BadRequest(
+                    "patch body must be a JSON object".into(),
+                ));
             }
             let mut out = current.clone();
             if pt == PatchType::Strategic {
@@ -56,8 +59,8 @@ pub fn apply(current: &Value, pt: PatchType, body: &[u8]) -> Result<Value, ApiEr
             }
             Ok(out)
         }
-        PatchType::Apply => Err(ApiError::UnsupportedMediaType(
-            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json".into(),
+        PatchType::Apply => Err(ApiError::Internal(
+            "server-side apply goes through Registry::apply".into(),
         )),
     }
 }
