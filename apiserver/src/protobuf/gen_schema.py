@@ -7,12 +7,19 @@ prost code generated from upstream's `generated.proto` files) and `k8s-openapi` 
 the JSON field names and which fields are required. Fetch them with cargo (any
 project that depends on them, then `cargo fetch`) and run:
 
+    O=~/.cargo/registry/src/*/k8s-openapi-0.29.0/src
     python3 gen_schema.py ~/.cargo/registry/src/*/k8s-pb-0.9.0 \
-        ~/.cargo/registry/src/*/k8s-openapi-0.29.0/src/v1_34 > schema.txt
+        $O/v1_33 $O/v1_37 $O/v1_36 $O/v1_35 $O/v1_34 > schema.txt
+
+The first k8s-openapi tree is the Kubernetes version we serve: fields of its messages
+that it lacks (k8s-pb follows newer releases) are left out, as a v1.33 apiserver
+skips protobuf fields its Go types do not have. The others only supply names for
+messages the served version does not have.
 
 Output, one record a line:
     @ <message>                    a message (package path, dot, message name)
-    <tag> <json> <type>[*][!]      a field: `*` repeated, `!` required (no omitempty)
+    <tag> <json> <type>[*][!][^]   a field: `*` repeated, `!` required (no omitempty),
+                                   `^` a Go embedded struct (json name `-`)
     = <apiVersion> <Kind> <message>  a top-level kind
 Types: s string, i int32, l int64, b bool, d double, y bytes, .<message>, and
 `{` + one of those for a map with string keys.
@@ -162,13 +169,16 @@ def covered(msg, oa, all_msgs):
 
 
 def main():
-    pb_root, openapi_roots = sys.argv[1], sys.argv[2:]
-    # Later roots win: list the served version last, newer ones before it for the
-    # fields it does not have yet.
+    pb_root, served_root, newer_roots = sys.argv[1], sys.argv[2], sys.argv[3:]
+    served = {k.lower(): v for k, v in parse_openapi(served_root).items()}
+    # Names come from the served version first, then from newer ones (for messages that
+    # only exist there).
     openapi = {}
-    for root in openapi_roots:
+    for root in newer_roots:
         for key, fields in parse_openapi(root).items():
             openapi.setdefault(key.lower(), {}).update(fields)
+    for key, fields in served.items():
+        openapi.setdefault(key.lower(), {}).update(fields)
     # Messages of API versions k8s-openapi no longer has (apps/v1beta2...) borrow the
     # names of the same message in another version.
     by_base = {}
@@ -199,6 +209,9 @@ def main():
         name: openapi.get(name.lower()) or by_base.get(name.rsplit(".", 1)[1].lower())
         for name in all_order
     }
+    # The fields the served version has: k8s-pb follows newer releases, and an apiserver
+    # skips protobuf fields its own types lack.
+    served_names = {name: served.get(name.lower()) for name in all_order}
     inline = set()
     changed = True
     while changed:
@@ -215,9 +228,11 @@ def main():
                     changed = True
                     if names.get(ty[1:]) is None:
                         names[ty[1:]] = oa
+                        served_names[ty[1:]] = served_names[name]
 
     out = sys.stdout
     unmatched = []
+    dropped = 0
     for name in all_order:
         for tag, snake, ty, repeated, _ in all_msgs[name]:
             if ty.startswith(".") and ty[1:] not in all_msgs:
@@ -225,7 +240,11 @@ def main():
         out.write("@ " + name + "\n")
         oa = names[name] or {}
         other = by_base.get(name.rsplit(".", 1)[1].lower(), {})
+        known = served_names[name]
         for tag, snake, ty, repeated, first_doc in all_msgs[name]:
+            if known is not None and (name, tag) not in inline and norm(snake) not in known:
+                dropped += 1
+                continue
             hit = oa.get(norm(snake)) or other.get(norm(snake))
             flags = ("*" if repeated else "")
             if (name, tag) in inline:
@@ -239,7 +258,10 @@ def main():
             out.write("%d %s %s%s\n" % (tag, json, ty, flags))
     for api_version, kind, msg in all_kinds:
         out.write("= %s %s %s\n" % (api_version, kind, msg))
-    sys.stderr.write("%d messages, %d kinds, %d inline, %d fields named without k8s-openapi\n" % (len(all_order), len(all_kinds), len(inline), len(unmatched)))
+    sys.stderr.write(
+        "%d messages, %d kinds, %d inline, %d newer fields left out, %d fields named without k8s-openapi\n"
+        % (len(all_order), len(all_kinds), len(inline), dropped, len(unmatched))
+    )
     if os.environ.get("VERBOSE"):
         sys.stderr.write("\n".join(unmatched) + "\n")
 
