@@ -818,10 +818,10 @@ fn populated(schema: &Schema, index: usize, path: &mut Vec<usize>) -> Msg {
     path.push(index);
     let mut out = Msg::new();
     for field in &message.fields {
-        if let Ty::Message(inner) = field.ty {
-            if path.contains(&inner) {
-                continue;
-            }
+        if let Ty::Message(inner) = field.ty
+            && path.contains(&inner)
+        {
+            continue;
         }
         let mut value = |out: Msg, tag: u32| -> Msg {
             match field.ty {
