@@ -222,8 +222,7 @@ fn decodes_deployment_like_go_prints_it() {
             "status": {}
         })
     );
-    // Go struct order, not field-number order: `template` (3) before `strategy` (4)
-    // happens to match; `minReadySeconds` etc. are dropped.
+    // Zero-valued value fields (minReadySeconds, paused, status counters) are gone.
     let spec: Vec<&String> = object["spec"].as_object().unwrap().keys().collect();
     assert_eq!(spec, ["replicas", "selector", "template", "strategy"]);
 }
@@ -402,8 +401,16 @@ fn keeps_meaningful_empty_strings_and_embedded_structs() {
         .s(1, "v")
         .m(2, Msg::new().m(2, Msg::new().s(1, "")));
     let pod = Msg::new().m(2, Msg::new().m(1, volume).m(2, container));
+    let object = decode(&envelope("v1", "Pod", pod)).unwrap();
+    // Go struct order, not field-number order: envFrom (19) before livenessProbe (10).
+    let keys: Vec<&String> = object["spec"]["containers"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["name", "envFrom", "livenessProbe"]);
     assert_eq!(
-        decode(&envelope("v1", "Pod", pod)).unwrap()["spec"],
+        object["spec"],
         json!({
             "volumes": [{"name": "v", "emptyDir": {}}],
             "containers": [{
