@@ -69,10 +69,10 @@ pub enum DecodeError {
     /// The envelope asks for a content encoding or content type we cannot read.
     #[error("unsupported protobuf envelope: {0}")]
     Unsupported(String),
-    /// A field that carries raw JSON (`RawExtension`, `FieldsV1`, `JSON`) holds something else.
-    #[error("field {field} does not hold valid JSON: {source}")]
+    /// A value that carries raw JSON (`RawExtension`, `FieldsV1`, `JSON`) holds something else.
+    #[error("{field} does not hold valid JSON: {source}")]
     EmbeddedJson {
-        /// The JSON name of the field.
+        /// Where the JSON was: the message type (`runtime.RawExtension`) or `raw`.
         field: String,
         /// What the JSON parser said.
         source: serde_json::Error,

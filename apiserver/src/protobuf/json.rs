@@ -96,7 +96,7 @@ pub(super) fn decode_envelope(body: &[u8], depth: usize) -> Result<Value, Decode
             Ok(_) => return Err(DecodeError::Malformed("raw JSON is not an object".into())),
             Err(source) => {
                 return Err(DecodeError::EmbeddedJson {
-                    field: "raw".into(),
+                    field: "the envelope's raw bytes".into(),
                     source,
                 });
             }

@@ -304,7 +304,9 @@ impl Schema {
         let mut raw: Vec<(&'static str, Vec<RawField>)> = Vec::new();
         let mut kind_lines = Vec::new();
         for line in text.lines() {
-            if let Some(name) = line.strip_prefix("@ ") {
+            if line.starts_with('#') {
+                continue;
+            } else if let Some(name) = line.strip_prefix("@ ") {
                 raw.push((name, Vec::new()));
             } else if let Some(rest) = line.strip_prefix("= ") {
                 let mut parts = rest.split(' ');

@@ -222,8 +222,7 @@ fn decodes_deployment_like_go_prints_it() {
             "status": {}
         })
     );
-    // Go struct order, not field-number order: `template` (3) before `strategy` (4)
-    // happens to match; `minReadySeconds` etc. are dropped.
+    // Zero-valued value fields (minReadySeconds, paused, status counters) are gone.
     let spec: Vec<&String> = object["spec"].as_object().unwrap().keys().collect();
     assert_eq!(spec, ["replicas", "selector", "template", "strategy"]);
 }
@@ -402,8 +401,16 @@ fn keeps_meaningful_empty_strings_and_embedded_structs() {
         .s(1, "v")
         .m(2, Msg::new().m(2, Msg::new().s(1, "")));
     let pod = Msg::new().m(2, Msg::new().m(1, volume).m(2, container));
+    let object = decode(&envelope("v1", "Pod", pod)).unwrap();
+    // Go struct order, not field-number order: envFrom (19) before livenessProbe (10).
+    let keys: Vec<&String> = object["spec"]["containers"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["name", "envFrom", "livenessProbe"]);
     assert_eq!(
-        decode(&envelope("v1", "Pod", pod)).unwrap()["spec"],
+        object["spec"],
         json!({
             "volumes": [{"name": "v", "emptyDir": {}}],
             "containers": [{
@@ -793,4 +800,282 @@ fn openapi_v2_document_decodes_back() {
         OPENAPI_V2_CONTENT_TYPE.ends_with("+protobuf") && !OPENAPI_V2_CONTENT_TYPE.contains('@')
     );
     let _: Value = json!(null);
+}
+
+/// A message with every field set (one element per list, one entry per map), the way a
+/// round-trip fuzzer fills objects; a message type is not entered again below itself.
+fn populated(schema: &Schema, index: usize, path: &mut Vec<usize>) -> Msg {
+    use super::schema::{Card, Scalar};
+    let message = &schema.messages[index];
+    match message.special {
+        Special::Time => return Msg::new().i(1, 1_700_000_000),
+        Special::MicroTime => return Msg::new().i(1, 1_700_000_000).i(2, 123_456_000),
+        Special::Duration => return Msg::new().i(1, 90_000_000_000),
+        Special::Quantity => return Msg::new().s(1, "2Gi"),
+        Special::IntOrString => return Msg::new().i(1, 1).s(3, "25%"),
+        Special::RawExtension => return Msg::new().b(1, br#"{"apiVersion":"v1","kind":"Pod"}"#),
+        Special::RawJson => return Msg::new().b(1, b"{}"),
+        Special::StringList => return Msg::new().s(1, "x"),
+        Special::SchemaOrArray | Special::SchemaOrStringArray => {
+            return Msg::new().m(1, Msg::new().s(5, "string"));
+        }
+        Special::SchemaOrBool => return Msg::new().i(1, 1),
+        Special::None => {}
+    }
+    path.push(index);
+    let mut out = Msg::new();
+    for field in &message.fields {
+        if let Ty::Message(inner) = field.ty
+            && path.contains(&inner)
+        {
+            continue;
+        }
+        let mut value = |out: Msg, tag: u32| -> Msg {
+            match field.ty {
+                Ty::Scalar(Scalar::String) => out.s(tag, "x"),
+                Ty::Scalar(Scalar::Bytes) => out.b(tag, b"\x01\x02"),
+                Ty::Scalar(Scalar::Bool) => out.i(tag, 1),
+                Ty::Scalar(Scalar::Int32 | Scalar::Int64) => out.i(tag, 3),
+                Ty::Scalar(Scalar::Double) => {
+                    let mut out = out;
+                    super::wire::put_key(&mut out.0, tag, WireType::Fixed64);
+                    out.0.extend_from_slice(&1.5f64.to_le_bytes());
+                    out
+                }
+                Ty::Message(inner) => out.m(tag, populated(schema, inner, path)),
+            }
+        };
+        out = match field.card {
+            Card::Single | Card::Repeated => value(out, field.tag),
+            Card::Map => {
+                let entry = value(Msg::new().s(1, "k"), 2);
+                out.m(field.tag, entry)
+            }
+        };
+    }
+    path.pop();
+    out
+}
+
+/// Paths present in `ours` but missing or different in `theirs`.
+fn differences(ours: &Value, theirs: &Value, path: &str, out: &mut Vec<String>) {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, value) in a {
+                let here = format!("{path}.{key}");
+                match b.get(key) {
+                    Some(other) => differences(value, other, &here, out),
+                    None => out.push(here),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (x, y) in a.iter().zip(b) {
+                differences(x, y, &format!("{path}[]"), out);
+            }
+        }
+        _ if ours == theirs => {}
+        _ => out.push(format!("{path}: {ours} vs {theirs}")),
+    }
+}
+
+fn roundtrip<T>(api_version: &str, kind: &str) -> Vec<String>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let schema = Schema::get();
+    let index = schema.kind(api_version, kind).unwrap();
+    let body = envelope(api_version, kind, populated(schema, index, &mut Vec::new()));
+    let ours = decode(&body).unwrap();
+    let typed: T = serde_json::from_value(ours.clone())
+        .unwrap_or_else(|e| panic!("{kind}: k8s-openapi rejects our JSON: {e}\n{ours:#}"));
+    let theirs = serde_json::to_value(&typed).unwrap();
+    let mut out = Vec::new();
+    differences(&ours, &theirs, kind, &mut out);
+    out
+}
+
+#[test]
+fn populated_objects_round_trip_through_k8s_openapi() {
+    use k8s_openapi::api;
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1 as apiextensions;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+    let mut all = Vec::new();
+    all.extend(roundtrip::<api::core::v1::ConfigMap>("v1", "ConfigMap"));
+    all.extend(roundtrip::<api::core::v1::Secret>("v1", "Secret"));
+    all.extend(roundtrip::<api::core::v1::Namespace>("v1", "Namespace"));
+    all.extend(roundtrip::<api::core::v1::ServiceAccount>(
+        "v1",
+        "ServiceAccount",
+    ));
+    all.extend(roundtrip::<api::core::v1::Service>("v1", "Service"));
+    all.extend(roundtrip::<api::core::v1::Pod>("v1", "Pod"));
+    all.extend(roundtrip::<api::core::v1::Event>("v1", "Event"));
+    all.extend(roundtrip::<api::core::v1::Node>("v1", "Node"));
+    all.extend(roundtrip::<api::core::v1::Binding>("v1", "Binding"));
+    all.extend(roundtrip::<api::core::v1::Endpoints>("v1", "Endpoints"));
+    all.extend(roundtrip::<api::core::v1::PersistentVolume>(
+        "v1",
+        "PersistentVolume",
+    ));
+    all.extend(roundtrip::<api::core::v1::PersistentVolumeClaim>(
+        "v1",
+        "PersistentVolumeClaim",
+    ));
+    all.extend(roundtrip::<api::core::v1::ResourceQuota>(
+        "v1",
+        "ResourceQuota",
+    ));
+    all.extend(roundtrip::<api::core::v1::LimitRange>("v1", "LimitRange"));
+    all.extend(roundtrip::<api::core::v1::ReplicationController>(
+        "v1",
+        "ReplicationController",
+    ));
+    all.extend(roundtrip::<meta::DeleteOptions>("v1", "DeleteOptions"));
+    all.extend(roundtrip::<api::apps::v1::Deployment>(
+        "apps/v1",
+        "Deployment",
+    ));
+    all.extend(roundtrip::<api::apps::v1::StatefulSet>(
+        "apps/v1",
+        "StatefulSet",
+    ));
+    all.extend(roundtrip::<api::apps::v1::DaemonSet>(
+        "apps/v1",
+        "DaemonSet",
+    ));
+    all.extend(roundtrip::<api::apps::v1::ReplicaSet>(
+        "apps/v1",
+        "ReplicaSet",
+    ));
+    all.extend(roundtrip::<api::apps::v1::ControllerRevision>(
+        "apps/v1",
+        "ControllerRevision",
+    ));
+    all.extend(roundtrip::<api::batch::v1::Job>("batch/v1", "Job"));
+    all.extend(roundtrip::<api::batch::v1::CronJob>("batch/v1", "CronJob"));
+    all.extend(roundtrip::<api::autoscaling::v1::HorizontalPodAutoscaler>(
+        "autoscaling/v1",
+        "HorizontalPodAutoscaler",
+    ));
+    all.extend(roundtrip::<api::autoscaling::v2::HorizontalPodAutoscaler>(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+    ));
+    all.extend(roundtrip::<api::autoscaling::v1::Scale>(
+        "autoscaling/v1",
+        "Scale",
+    ));
+    all.extend(roundtrip::<api::policy::v1::PodDisruptionBudget>(
+        "policy/v1",
+        "PodDisruptionBudget",
+    ));
+    all.extend(roundtrip::<api::policy::v1::Eviction>(
+        "policy/v1",
+        "Eviction",
+    ));
+    all.extend(roundtrip::<api::scheduling::v1::PriorityClass>(
+        "scheduling.k8s.io/v1",
+        "PriorityClass",
+    ));
+    all.extend(roundtrip::<api::coordination::v1::Lease>(
+        "coordination.k8s.io/v1",
+        "Lease",
+    ));
+    all.extend(roundtrip::<api::networking::v1::Ingress>(
+        "networking.k8s.io/v1",
+        "Ingress",
+    ));
+    all.extend(roundtrip::<api::networking::v1::IngressClass>(
+        "networking.k8s.io/v1",
+        "IngressClass",
+    ));
+    all.extend(roundtrip::<api::networking::v1::NetworkPolicy>(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+    ));
+    all.extend(roundtrip::<api::rbac::v1::Role>(
+        "rbac.authorization.k8s.io/v1",
+        "Role",
+    ));
+    all.extend(roundtrip::<api::rbac::v1::RoleBinding>(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+    ));
+    all.extend(roundtrip::<api::rbac::v1::ClusterRole>(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+    ));
+    all.extend(roundtrip::<api::rbac::v1::ClusterRoleBinding>(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+    ));
+    all.extend(
+        roundtrip::<api::authorization::v1::SelfSubjectAccessReview>(
+            "authorization.k8s.io/v1",
+            "SelfSubjectAccessReview",
+        ),
+    );
+    all.extend(roundtrip::<api::authorization::v1::SubjectAccessReview>(
+        "authorization.k8s.io/v1",
+        "SubjectAccessReview",
+    ));
+    all.extend(roundtrip::<api::authorization::v1::SelfSubjectRulesReview>(
+        "authorization.k8s.io/v1",
+        "SelfSubjectRulesReview",
+    ));
+    all.extend(roundtrip::<api::authentication::v1::SelfSubjectReview>(
+        "authentication.k8s.io/v1",
+        "SelfSubjectReview",
+    ));
+    all.extend(roundtrip::<api::authentication::v1::TokenRequest>(
+        "authentication.k8s.io/v1",
+        "TokenRequest",
+    ));
+    all.extend(roundtrip::<api::authentication::v1::TokenReview>(
+        "authentication.k8s.io/v1",
+        "TokenReview",
+    ));
+    all.extend(roundtrip::<api::discovery::v1::EndpointSlice>(
+        "discovery.k8s.io/v1",
+        "EndpointSlice",
+    ));
+    all.extend(roundtrip::<api::events::v1::Event>(
+        "events.k8s.io/v1",
+        "Event",
+    ));
+    all.extend(roundtrip::<api::storage::v1::StorageClass>(
+        "storage.k8s.io/v1",
+        "StorageClass",
+    ));
+    all.extend(roundtrip::<api::storage::v1::CSIDriver>(
+        "storage.k8s.io/v1",
+        "CSIDriver",
+    ));
+    all.extend(
+        roundtrip::<api::certificates::v1::CertificateSigningRequest>(
+            "certificates.k8s.io/v1",
+            "CertificateSigningRequest",
+        ),
+    );
+    all.extend(roundtrip::<
+        api::admissionregistration::v1::ValidatingWebhookConfiguration,
+    >(
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ));
+    all.extend(roundtrip::<
+        api::admissionregistration::v1::MutatingWebhookConfiguration,
+    >(
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+    ));
+    all.extend(roundtrip::<apiextensions::CustomResourceDefinition>(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+    ));
+    for line in &all {
+        eprintln!("{line}");
+    }
+    assert!(all.is_empty(), "{} differences", all.len());
 }
