@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod conversion;
+pub mod crd;
 pub mod defaults;
 pub mod fieldvalidation;
 pub mod http;

@@ -141,9 +141,10 @@ impl IncludeObject {
     }
 }
 
-/// Renders objects as a Table.
+/// Renders objects as a Table (with a custom resource's printer columns when `custom` is set).
 pub fn table(
     def: &ResourceDef,
+    custom: Option<&crate::crd::printer::Printer>,
     version: &str,
     objects: &[Value],
     include: IncludeObject,
@@ -154,7 +155,11 @@ pub fn table(
     let rows: Vec<Value> = objects
         .iter()
         .map(|o| {
-            let mut row = json!({"cells": printers::cells(def, o, now)});
+            let cells = match custom {
+                Some(p) => p.cells(o, now),
+                None => printers::cells(def, o, now),
+            };
+            let mut row = json!({"cells": cells});
             match include {
                 IncludeObject::None => {}
                 IncludeObject::Object => row["object"] = o.clone(),
@@ -170,7 +175,9 @@ pub fn table(
         })
         .collect();
     let mut t = json!({"kind": "Table", "apiVersion": format!("meta.k8s.io/{version}"), "metadata": list_meta, "rows": rows});
-    if with_columns {
+    if let (true, Some(p)) = (with_columns, custom) {
+        t["columnDefinitions"] = Value::Array(p.column_definitions());
+    } else if with_columns {
         t["columnDefinitions"] = Value::Array(
             printers::columns(def)
                 .into_iter()

@@ -465,6 +465,7 @@ async fn respond(
                     StatusCode::OK,
                     &encode::table(
                         def,
+                        reg.crds().served(def).as_ref().map(|s| &s.printer),
                         v,
                         &list.items,
                         IncludeObject::parse(query.get("includeObject")),
@@ -487,6 +488,7 @@ async fn respond(
                         StatusCode::OK,
                         &encode::table(
                             def,
+                            reg.crds().served(def).as_ref().map(|s| &s.printer),
                             v,
                             &[obj],
                             IncludeObject::parse(query.get("includeObject")),
@@ -730,6 +732,7 @@ fn watch_response(
     };
     let rx = reg.watch(def, ns, opts)?;
     let def = def.clone();
+    let custom = reg.crds().served(&def);
     let include = IncludeObject::parse(q.get("includeObject"));
     let mut first = true;
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx).map(move |item| {
@@ -741,7 +744,8 @@ fn watch_response(
         let object = match render {
             Render::Table(v) if kind != "ERROR" && kind != "BOOKMARK" => {
                 let lm = json!({"resourceVersion": object.pointer("/metadata/resourceVersion").cloned().unwrap_or(json!(""))});
-                let t = encode::table(&def, v, &[object], include, first, lm);
+                let printer = custom.as_ref().map(|s| &s.printer);
+                let t = encode::table(&def, printer, v, &[object], include, first, lm);
                 first = false;
                 t
             }

@@ -18,13 +18,14 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 pub use patch::PatchType;
+pub(crate) use patch::apply as apply_patch;
 pub use subresources::{ScaleChange, selector_string, success};
 pub use watch::{WatchItem, WatchOptions};
 
 use crate::auth::{Authorizer, Identity};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::storage::{Store, StoreError, Versioned};
-use crate::{conversion, defaults, fieldvalidation, validation};
+use crate::{conversion, crd, defaults, fieldvalidation, validation};
 
 /// What every write carries besides its body.
 #[derive(Debug, Clone)]
@@ -191,6 +192,7 @@ pub struct Registry {
     table: RwLock<ResourceTable>,
     authorizer: Box<dyn Authorizer>,
     shutdown: CancellationToken,
+    crds: crd::Crds,
 }
 
 /// Kinds whose `metadata.generation` is tracked (set to 1 on create, bumped on spec changes).
@@ -242,12 +244,39 @@ impl Registry {
         authorizer: Box<dyn Authorizer>,
         shutdown: CancellationToken,
     ) -> Self {
-        Registry {
+        let reg = Registry {
             store,
             table: RwLock::new(table),
             authorizer,
             shutdown,
-        }
+            crds: crd::Crds::new(),
+        };
+        // Stored CRDs are served again after a restart.
+        reg.crds.sync(&reg);
+        reg
+    }
+
+    /// The custom resources served (CRDs and their schemas).
+    pub fn crds(&self) -> &crd::Crds {
+        &self.crds
+    }
+
+    /// Replaces the custom resources of the table: drops every resource stored under one of
+    /// `storages` and appends `defs` (in their order).
+    pub(crate) fn replace_custom_resources(
+        &self,
+        storages: &std::collections::HashSet<String>,
+        defs: Vec<ResourceDef>,
+    ) {
+        let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<ResourceDef> = table
+            .all()
+            .iter()
+            .filter(|d| !storages.contains(&d.storage))
+            .cloned()
+            .collect();
+        all.extend(defs);
+        *table = ResourceTable::new(all);
     }
 
     /// The store underneath (for readiness and benchmarks).
@@ -475,10 +504,11 @@ impl Registry {
         }
         meta.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
         meta.insert("creationTimestamp".into(), json!(meta::now_rfc3339()));
-        if GENERATION_TRACKED.contains(&def.storage.as_str()) {
+        if GENERATION_TRACKED.contains(&def.storage.as_str()) || crd::tracks_generation(self, def) {
             meta.insert("generation".into(), json!(1));
         }
         prepare_create_status(def, &mut obj);
+        crd::prepare_create(self, def, &mut obj, ctx)?;
         fieldvalidation::check(def, &mut obj, ctx)?;
         canonicalize(def, &mut obj);
         defaults::apply_defaults(def, &mut obj);
@@ -495,6 +525,7 @@ impl Registry {
             .create(&key, stored_form)
             .await
             .map_err(|e| Self::store_err(def, &name, e))?;
+        crd::written(self, def).await;
         self.output(def, &v.object)
     }
 
@@ -514,7 +545,8 @@ impl Registry {
         old: Option<&Value>,
         name: &str,
     ) -> Result<(), ApiError> {
-        let causes = validation::validate(def, obj, old);
+        let mut causes = validation::validate(def, obj, old);
+        causes.extend(crd::validate(self, def, obj, old));
         if causes.is_empty() {
             Ok(())
         } else {
@@ -610,6 +642,7 @@ impl Registry {
         target: Target,
         ctx: &WriteContext,
     ) -> Result<Value, ApiError> {
+        crd::check_patch_type(self, def, patch_type)?;
         if patch_type == PatchType::Apply {
             return self.apply(def, ns, name, body, target, ctx).await;
         }
@@ -715,6 +748,7 @@ impl Registry {
             m.remove("resourceVersion");
             m.remove("selfLink");
         }
+        crd::prepare_update(self, def, &mut new, &old, target, ctx).map_err(Retry::Fail)?;
         fieldvalidation::check(def, &mut new, ctx).map_err(Retry::Fail)?;
         if target == Target::Main {
             canonicalize(def, &mut new);
@@ -744,7 +778,9 @@ impl Registry {
             self.validate(def, &new, Some(&old), name)
                 .map_err(Retry::Fail)?;
         }
-        if GENERATION_TRACKED.contains(&def.storage.as_str()) && spec_changed(&old, &new) {
+        if (GENERATION_TRACKED.contains(&def.storage.as_str()) || crd::tracks_generation(self, def))
+            && spec_changed(&old, &new)
+        {
             let g = old
                 .pointer("/metadata/generation")
                 .and_then(Value::as_i64)
@@ -778,7 +814,10 @@ impl Registry {
             self.store.update(key, Some(current.rv), stored).await
         };
         match result {
-            Ok(v) => self.output(def, &v.object).map_err(Retry::Fail),
+            Ok(v) => {
+                crd::written(self, def).await;
+                self.output(def, &v.object).map_err(Retry::Fail)
+            }
             Err(StoreError::Conflict { current, .. }) => Err(Retry::Again(current)),
             Err(e) => Err(Retry::Fail(Self::store_err(def, name, e))),
         }
@@ -854,6 +893,7 @@ impl Registry {
                     ));
                 }
             }
+            crd::on_delete(def, &mut next, &mut fins);
             let grace = self.grace_period(def, &next, opts);
             let already = meta::is_deleting(&next);
             let keep_for_grace = grace > 0;
@@ -908,7 +948,11 @@ impl Registry {
             // A pod whose grace period is zero and that has no finalizers goes now.
             let stored = self.to_storage(def, next)?;
             match self.store.update(&key, Some(current.rv), stored).await {
-                Ok(v) => return Ok(Deleted::Pending(self.output(def, &v.object)?)),
+                Ok(v) => {
+                    let out = self.output(def, &v.object)?;
+                    crd::after_delete_marked(self, def, name).await;
+                    return Ok(Deleted::Pending(out));
+                }
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(Self::store_err(def, name, e)),
             }

@@ -14,6 +14,9 @@ impl Registry {
         ns: Option<&str>,
         name: &str,
     ) -> Result<Value, ApiError> {
+        if let Some(custom) = crate::crd::get_scale(self, def, ns, name) {
+            return custom;
+        }
         let obj = self.get(def, ns, name)?;
         Ok(scale_of(&obj))
     }
@@ -27,6 +30,9 @@ impl Registry {
         change: ScaleChange<'_>,
         ctx: &WriteContext,
     ) -> Result<Value, ApiError> {
+        if let Some(sv) = self.crds().served(def) {
+            return crate::crd::update_scale(self, &sv, ns, name, change, ctx).await;
+        }
         let obj = self.get(def, ns, name)?;
         let current = scale_of(&obj);
         let wanted = match change {
