@@ -152,8 +152,13 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-fn go_versions_value() -> Value {
-    Value::String("[]apiextensions.CustomResourceDefinitionVersion{...}".into())
+/// `spec.versions: Invalid value: ...` (upstream prints the whole Go slice; we abbreviate it).
+fn versions_invalid(detail: &str) -> Cause {
+    Cause::new(
+        "FieldValueInvalid",
+        format!("Invalid value: []apiextensions.CustomResourceDefinitionVersion{{...}}: {detail}"),
+        "spec.versions",
+    )
 }
 
 /// Validates a CRD (with defaults applied); `old` is the stored CRD on update.
@@ -278,16 +283,10 @@ pub fn validate(crd: &Value, old: Option<&Value>) -> Vec<Cause> {
         }
     }
     if !unique {
-        errs.push(Cause::invalid(
-            "spec.versions",
-            &go_versions_value(),
-            "must contain unique version names",
-        ));
+        errs.push(versions_invalid("must contain unique version names"));
     }
     if storage != 1 {
-        errs.push(Cause::invalid(
-            "spec.versions",
-            &go_versions_value(),
+        errs.push(versions_invalid(
             "must have exactly one version marked as storage version",
         ));
     }

@@ -277,7 +277,7 @@ fn parse_rule(v: &Value) -> Rule {
     let rule = s("rule");
     let message_expression = s("messageExpression");
     let compiled = cel::compile(rule.trim()).ok();
-    let transition = compiled.as_ref().is_some_and(|p| cel::reads_old_self(p));
+    let transition = compiled.as_ref().is_some_and(cel::reads_old_self);
     Rule {
         message: s("message"),
         reason: s("reason"),
@@ -332,7 +332,7 @@ pub fn check(raw: &Value, p: &str, status_enabled: bool) -> Vec<Cause> {
     if errs.is_empty() {
         let mut structural = Vec::new();
         check_structural(&schema, Level::Root, p, &mut structural);
-        structural.sort_by(|a, b| cause_text(a).cmp(&cause_text(b)));
+        structural.sort_by_key(cause_text);
         errs.extend(structural);
     }
     if errs.is_empty() {
@@ -1012,21 +1012,15 @@ fn check_defaults(s: &Schema, p: &str, errs: &mut Vec<Cause>) {
         let mut pruned = d.clone();
         let unknown = super::objects::prune_value(&mut pruned, s, false);
         if !unknown.is_empty() {
-            errs.push(Cause::invalid(
-                &dp,
-                d,
-                &format!("must not have unknown fields, got: {}", unknown.join(", ")),
-            ));
+            errs.push(Cause::invalid(&dp, d, "must not have unknown fields"));
         } else {
-            let mut defaulted = d.clone();
-            super::objects::default_value(&mut defaulted, s);
-            for c in super::objects::validate_value(&defaulted, s, "") {
-                let detail = if c.field.is_empty() || c.field == "<nil>" {
-                    c.message.clone()
+            for mut c in super::objects::validate_value(d, s, "") {
+                c.field = if c.field.is_empty() || c.field == "<nil>" {
+                    dp.clone()
                 } else {
-                    format!("{}: {}", c.field, c.message)
+                    path::child(&dp, &c.field)
                 };
-                errs.push(Cause::invalid(&dp, d, &detail));
+                errs.push(c);
             }
         }
     }
