@@ -183,19 +183,14 @@ async fn dispatch(
             StatusCode::OK,
             &discovery::api_resource_list(&table, group, version).ok_or(ApiError::NoRoute)?,
         )),
-        ["openapi", "v3"] => get_only(json_response(StatusCode::OK, &openapi::v3_index(&table))),
-        ["openapi", "v3", "api", version] => openapi_v3(&table, "", version).and_then(get_only),
+        ["openapi", "v3"] => get_only(openapi::v3_index(st.registry.openapi(), &table)),
+        ["openapi", "v3", "api", version] => {
+            openapi::v3_document(st.registry.openapi(), &table, "", version).and_then(get_only)
+        }
         ["openapi", "v3", "apis", group, version] => {
-            openapi_v3(&table, group, version).and_then(get_only)
+            openapi::v3_document(st.registry.openapi(), &table, group, version).and_then(get_only)
         }
-        ["openapi", "v2"] => {
-            let mut r = Response::new(Body::from(openapi::v2_protobuf(&table)));
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                http::HeaderValue::from_static(crate::protobuf::OPENAPI_V2_CONTENT_TYPE),
-            );
-            get_only(r)
-        }
+        ["openapi", "v2"] => get_only(openapi::v2_protobuf(st.registry.openapi(), &table)),
         ["api", "v1", rest @ ..] => {
             let identity = identity.ok_or(ApiError::Unauthorized)?;
             resource(st, req, "", "v1", rest, query, identity).await
@@ -207,20 +202,6 @@ async fn dispatch(
         }
         _ => Err(ApiError::NoRoute),
     }
-}
-
-fn openapi_v3(
-    table: &kubesim_api::ResourceTable,
-    group: &str,
-    version: &str,
-) -> Result<Response, ApiError> {
-    if table.in_group_version(group, version).next().is_none() {
-        return Err(ApiError::NoRoute);
-    }
-    Ok(json_response(
-        StatusCode::OK,
-        &openapi::v3_document(table, group, version),
-    ))
 }
 
 fn aggregated_response(

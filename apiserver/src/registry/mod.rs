@@ -191,6 +191,7 @@ pub struct Registry {
     table: RwLock<ResourceTable>,
     authorizer: Box<dyn Authorizer>,
     shutdown: CancellationToken,
+    openapi: crate::openapi::Catalog,
 }
 
 /// Kinds whose `metadata.generation` is tracked (set to 1 on create, bumped on spec changes).
@@ -247,7 +248,13 @@ impl Registry {
             table: RwLock::new(table),
             authorizer,
             shutdown,
+            openapi: Default::default(),
         }
+    }
+
+    /// The OpenAPI schemas and documents (custom kinds add their schemas here).
+    pub fn openapi(&self) -> &crate::openapi::Catalog {
+        &self.openapi
     }
 
     /// The store underneath (for readiness and benchmarks).
