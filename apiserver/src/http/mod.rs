@@ -394,6 +394,7 @@ async fn resource(
         field_manager: query.get("fieldManager").map(str::to_string),
         user_agent,
         field_validation: crate::registry::FieldValidation::parse(query.get("fieldValidation"))?,
+        duplicate_fields: Vec::new(),
         force: query.flag("force").unwrap_or(false),
         warnings: Default::default(),
     };
@@ -486,7 +487,9 @@ async fn respond(
         ("GET", Some(name), Some("log")) => pod_log(reg, def, ns, name, query),
         ("POST", None, None) => {
             let (headers, body) = read_body(req).await?;
-            let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
+            let ct = header_str(&headers, header::CONTENT_TYPE);
+            let obj = decode_body(ct, &body)?;
+            let ctx = &crate::fieldvalidation::with_duplicates(ctx, ct, &body);
             let created = reg.create(def, ns, obj, ctx).await?;
             Ok(json_response(StatusCode::CREATED, &created))
         }
@@ -507,7 +510,9 @@ async fn respond(
                 Target::Main
             };
             let (headers, body) = read_body(req).await?;
-            let obj = decode_body(header_str(&headers, header::CONTENT_TYPE), &body)?;
+            let ct = header_str(&headers, header::CONTENT_TYPE);
+            let obj = decode_body(ct, &body)?;
+            let ctx = &crate::fieldvalidation::with_duplicates(ctx, ct, &body);
             let (out, created) = reg.update(def, ns, name, obj, target, ctx).await?;
             Ok(json_response(
                 if created {

@@ -39,6 +39,8 @@ pub struct WriteContext {
     pub user_agent: Option<String>,
     /// `fieldValidation`: how unknown or duplicate fields are treated.
     pub field_validation: FieldValidation,
+    /// Paths of keys the request body held twice (found by the HTTP layer in JSON bodies).
+    pub duplicate_fields: Vec<String>,
     /// `force` of a server-side apply.
     pub force: bool,
     /// Warnings for the client (`Warning: 299 - "..."` headers), collected while the request runs.
@@ -80,6 +82,7 @@ impl WriteContext {
             field_manager: Some(manager.to_string()),
             user_agent: None,
             field_validation: FieldValidation::Ignore,
+            duplicate_fields: Vec::new(),
             force: false,
             warnings: Arc::default(),
         }
@@ -638,6 +641,7 @@ impl Registry {
             }
             check_type(def, &mut patched)?;
             check_identity(def, ns, name, &mut patched)?;
+            fieldvalidation::check_patch(def, &mut patched, patch_type, body, ctx)?;
             match self
                 .write_update(def, &key, name, &current, patched, target, ctx)
                 .await
