@@ -39,7 +39,7 @@ use serde_json::Value;
 pub use duplicates::duplicate_fields;
 
 use crate::openapi::builtin;
-use crate::openapi::definitions::REF_PREFIX;
+use crate::openapi::definitions::{OBJECT_META, REF_PREFIX};
 use crate::registry::{FieldValidation, PatchType, WriteContext};
 
 /// Checks `obj` against the schema of `def` as `ctx.field_validation` says: unknown fields are
@@ -47,7 +47,27 @@ use crate::registry::{FieldValidation, PatchType, WriteContext};
 /// duplicates found in the body (`ctx.duplicate_fields`) are reported the same way; a value
 /// of the wrong type is refused in every mode.
 pub fn check(def: &ResourceDef, obj: &mut Value, ctx: &WriteContext) -> Result<(), ApiError> {
-    let Some(findings) = inspect(def, obj, &ctx.duplicate_fields, false) else {
+    check_against(def, Against::Builtin, obj, ctx)
+}
+
+/// The same for a custom resource: `schema` is the `openAPIV3Schema` of its version. Only
+/// unknown and duplicate fields are reported; wrong types are left to schema validation.
+pub fn check_custom(
+    def: &ResourceDef,
+    schema: &Value,
+    obj: &mut Value,
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    check_against(def, Against::Custom(schema), obj, ctx)
+}
+
+fn check_against(
+    def: &ResourceDef,
+    against: Against,
+    obj: &mut Value,
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    let Some(findings) = walk_object(def, against, obj, &ctx.duplicate_fields, false) else {
         return Ok(());
     };
     let kind = &def.kind;
@@ -75,6 +95,29 @@ pub fn check_patch(
     body: &[u8],
     ctx: &WriteContext,
 ) -> Result<(), ApiError> {
+    check_patch_against(def, Against::Builtin, patched, patch_type, body, ctx)
+}
+
+/// [`check_patch`] for a custom resource whose version has `schema` as `openAPIV3Schema`.
+pub fn check_custom_patch(
+    def: &ResourceDef,
+    schema: &Value,
+    patched: &mut Value,
+    patch_type: PatchType,
+    body: &[u8],
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    check_patch_against(def, Against::Custom(schema), patched, patch_type, body, ctx)
+}
+
+fn check_patch_against(
+    def: &ResourceDef,
+    against: Against,
+    patched: &mut Value,
+    patch_type: PatchType,
+    body: &[u8],
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
     let mut strict: Vec<String> = Vec::new();
     if ctx.field_validation != FieldValidation::Ignore {
         let prefix = if patch_type == PatchType::Json {
@@ -88,15 +131,12 @@ pub fn check_patch(
                 .map(|p| format!("{prefix}duplicate field {p:?}")),
         );
     }
-    let Some(findings) = inspect(def, patched, &[], true) else {
-        return report(strict, ctx, |joined| {
-            patch_error(body, format!("strict decoding error: {joined}"))
-        });
-    };
-    if let Some(e) = findings.type_error {
-        return Err(patch_error(body, e));
+    if let Some(findings) = walk_object(def, against, patched, &[], true) {
+        if let Some(e) = findings.type_error {
+            return Err(patch_error(body, e));
+        }
+        strict.extend(findings.strict);
     }
-    strict.extend(findings.strict);
     report(strict, ctx, |joined| {
         patch_error(body, format!("strict decoding error: {joined}"))
     })
@@ -188,9 +228,45 @@ pub fn inspect(
     duplicates: &[String],
     drop_directives: bool,
 ) -> Option<Findings> {
+    walk_object(def, Against::Builtin, obj, duplicates, drop_directives)
+}
+
+/// The schema an object is checked against.
+#[derive(Clone, Copy)]
+enum Against<'s> {
+    /// The built-in schema of the kind, if any.
+    Builtin,
+    /// A custom resource version's `openAPIV3Schema`.
+    Custom(&'s Value),
+}
+
+fn walk_object(
+    def: &ResourceDef,
+    against: Against,
+    obj: &mut Value,
+    duplicates: &[String],
+    drop_directives: bool,
+) -> Option<Findings> {
     let b = builtin();
-    let kind = b.kind(&def.group, &def.version, &def.kind)?;
-    let schema = b.definitions.get(&kind.definition)?;
+    let published;
+    let (schema, owner) = match against {
+        Against::Builtin => {
+            let kind = b.kind(&def.group, &def.version, &def.kind)?;
+            (
+                b.definitions.get(&kind.definition)?,
+                short_name(&kind.definition),
+            )
+        }
+        Against::Custom(raw) => {
+            published = crate::openapi::published_custom_schema(&crate::openapi::CustomSchema {
+                group: def.group.clone(),
+                version: def.version.clone(),
+                kind: def.kind.clone(),
+                schema: raw.clone(),
+            });
+            (&published, def.kind.as_str())
+        }
+    };
     let mut walk = Walk {
         defs: &b.definitions,
         path: Vec::new(),
@@ -198,12 +274,17 @@ pub fn inspect(
         duplicates,
         reported: vec![false; duplicates.len()],
         drop_directives,
+        structural: matches!(against, Against::Custom(_)),
     };
-    walk.node(schema, obj, short_name(&kind.definition));
+    walk.node(schema, obj, owner);
     for (i, d) in duplicates.iter().enumerate() {
         if !walk.reported[i] {
             walk.findings.strict.push(format!("duplicate field {d:?}"));
         }
+    }
+    if matches!(against, Against::Custom(_)) {
+        // Custom resources report wrong types through their schema validation (422).
+        walk.findings.type_error = None;
     }
     Some(walk.findings)
 }
@@ -224,6 +305,8 @@ struct Walk<'a> {
     duplicates: &'a [String],
     reported: Vec<bool>,
     drop_directives: bool,
+    /// Custom resources: objects keep only what their schema declares.
+    structural: bool,
 }
 
 /// `io.k8s.api.apps.v1.DeploymentSpec` → `DeploymentSpec`.
@@ -377,7 +460,9 @@ impl<'a> Walk<'a> {
             .get("x-kubernetes-preserve-unknown-fields")
             .and_then(Value::as_bool)
             == Some(true);
-        if s.get("oneOf").is_some() || s.get("anyOf").is_some() {
+        let alternatives = s.get("oneOf").is_some() || s.get("anyOf").is_some();
+        if alternatives && s.get("type").is_none() && s.get("properties").is_none() {
+            // Either of several shapes (JSONSchemaPropsOrArray...): not looked into.
             return;
         }
         if s.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true) {
@@ -406,21 +491,9 @@ impl<'a> Walk<'a> {
                     self.path.pop();
                 }
             }
-            Some("string") => {
-                if !value.is_string() {
-                    self.wrong_type(schema, value, owner);
-                }
-            }
-            Some("boolean") => {
-                if !value.is_boolean() {
-                    self.wrong_type(schema, value, owner);
-                }
-            }
-            Some("number") => {
-                if !value.is_number() {
-                    self.wrong_type(schema, value, owner);
-                }
-            }
+            Some("string") if !value.is_string() => self.wrong_type(schema, value, owner),
+            Some("boolean") if !value.is_boolean() => self.wrong_type(schema, value, owner),
+            Some("number") if !value.is_number() => self.wrong_type(schema, value, owner),
             Some("integer") => self.integer(s, schema, value, owner),
             _ => {}
         }
@@ -468,12 +541,27 @@ impl<'a> Walk<'a> {
             }
             return;
         };
-        if let Some(Value::Object(props)) = s.get("properties") {
+        let embedded = s
+            .get("x-kubernetes-embedded-resource")
+            .and_then(Value::as_bool)
+            == Some(true);
+        let props = s.get("properties").and_then(Value::as_object);
+        let values = s.get("additionalProperties").filter(|v| v.is_object());
+        // A custom resource's schema is structural: an object that declares nothing keeps
+        // nothing (unless it preserves unknown fields).
+        let closed = self.structural && values.is_none() && !preserve;
+        if props.is_some() || embedded || closed {
             let mut unknown = Vec::new();
             for (key, child) in map.iter_mut() {
                 self.path.push(Seg::Field(key.clone()));
-                match props.get(key) {
+                let known = if embedded && key == "metadata" {
+                    self.defs.get(OBJECT_META)
+                } else {
+                    props.and_then(|p| p.get(key))
+                };
+                match known {
                     Some(child_schema) => self.node(child_schema, child, inner),
+                    None if embedded && (key == "apiVersion" || key == "kind") => {}
                     None if self.drop_directives && key.starts_with('$') => {
                         unknown.push(key.clone())
                     }
@@ -490,7 +578,7 @@ impl<'a> Walk<'a> {
             for key in unknown {
                 map.remove(&key);
             }
-        } else if let Some(values @ Value::Object(_)) = s.get("additionalProperties") {
+        } else if let Some(values) = values {
             for (key, child) in map.iter_mut() {
                 self.path.push(Seg::Key(key.clone()));
                 self.node(values, child, owner);

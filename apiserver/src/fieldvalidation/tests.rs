@@ -262,3 +262,72 @@ fn duplicates_are_recorded_for_json_bodies_only() {
             .is_empty()
     );
 }
+
+fn crontab_def() -> ResourceDef {
+    let mut d = def("apps", "Deployment");
+    d.group = "stable.example.com".into();
+    d.kind = "CronTab".into();
+    d
+}
+
+#[test]
+fn custom_resources_keep_only_what_their_schema_declares() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {
+                    "cronSpec": {"type": "string"},
+                    "replicas": {"type": "integer"},
+                    "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+                    "closed": {"type": "object"},
+                    "template": {
+                        "type": "object",
+                        "x-kubernetes-embedded-resource": true,
+                        "x-kubernetes-preserve-unknown-fields": true
+                    }
+                }
+            }
+        }
+    });
+    let mut obj = json!({
+        "apiVersion": "stable.example.com/v1",
+        "kind": "CronTab",
+        "metadata": {"name": "c", "unknownMeta": 1},
+        "unknownField": 1,
+        "spec": {
+            "cronSpec": "* * * * */5",
+            "replicas": "not validated here",
+            "bogus": true,
+            "extra": {"anything": {"goes": 1}},
+            "closed": {"dropped": 1},
+            "template": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x", "unknownSubMeta": 1}, "spec": {"kept": 1}}
+        }
+    });
+    let c = ctx(FieldValidation::Warn);
+    check_custom(&crontab_def(), &schema, &mut obj, &c).expect("accepted");
+    assert_eq!(
+        c.take_warnings(),
+        [
+            "unknown field \"metadata.unknownMeta\"",
+            "unknown field \"unknownField\"",
+            "unknown field \"spec.bogus\"",
+            "unknown field \"spec.closed.dropped\"",
+            "unknown field \"spec.template.metadata.unknownSubMeta\"",
+        ]
+    );
+    assert_eq!(obj["spec"]["extra"]["anything"]["goes"], 1);
+    assert_eq!(obj["spec"]["template"]["spec"]["kept"], 1);
+    assert_eq!(obj["spec"]["closed"], json!({}));
+
+    let mut c = ctx(FieldValidation::Strict);
+    c.duplicate_fields = vec!["spec.cronSpec".into()];
+    let mut obj = json!({"apiVersion": "stable.example.com/v1", "kind": "CronTab",
+        "metadata": {"name": "c"}, "spec": {"cronSpec": "x", "other": 1}});
+    let err = check_custom(&crontab_def(), &schema, &mut obj, &c).expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "CronTab in version \"v1\" cannot be handled as a CronTab: strict decoding error: duplicate field \"spec.cronSpec\", unknown field \"spec.other\""
+    );
+}

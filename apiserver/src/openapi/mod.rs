@@ -37,7 +37,7 @@ use kubesim_api::{KUBERNETES_VERSION, ResourceTable};
 use serde_json::{Map, Value, json};
 
 pub use definitions::{Builtin, BuiltinKind, builtin};
-pub use v3::{custom_definition_name, gv_path};
+pub use v3::{custom_definition_name, custom_schema as published_custom_schema, gv_path};
 
 use crate::protobuf::{OpenApiV2Op, openapi_v2_document_with_definitions};
 

@@ -120,7 +120,7 @@ const KIND_DESCRIPTION: &str = "Kind is a string value representing the REST res
 
 /// A custom kind's published schema: its structural schema with the standard `apiVersion`,
 /// `kind` and `metadata` fields and the GVK extension.
-fn custom_schema(c: &CustomSchema) -> Value {
+pub fn custom_schema(c: &CustomSchema) -> Value {
     let mut schema = match &c.schema {
         Value::Object(m) => m.clone(),
         _ => Map::new(),
