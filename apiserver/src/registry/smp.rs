@@ -41,10 +41,7 @@ const DELETE_FROM_PRIMITIVE_LIST: &str = "$deleteFromPrimitiveList";
 /// kinds do; anything without type metadata (custom resources) is answered 415 with the
 /// media types a real apiserver offers for custom resources.
 pub fn patch_type_of(obj: &Value) -> Result<TypeId, ApiError> {
-    let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    schema::kind_type(group, version, kind).ok_or_else(|| {
+    schema::object_type(obj).ok_or_else(|| {
         ApiError::UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml".into(),
         )
