@@ -255,6 +255,9 @@ fn parse_resource_path(
     rest: &[&str],
 ) -> Result<PathTarget, ApiError> {
     let (namespace, rest): (Option<String>, &[&str]) = match rest {
+        // `namespaces/{name}/status|finalize` are the Namespace's own subresources, not a
+        // namespaced resource called "status".
+        ["namespaces", _, "status" | "finalize"] => (None, rest),
         ["namespaces", ns, tail @ ..] if !tail.is_empty() => (Some(ns.to_string()), tail),
         other => (None, other),
     };

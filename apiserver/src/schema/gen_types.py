@@ -220,6 +220,19 @@ def read_pb(root):
     return {name: (doc, fields) for name, (doc, fields, _) in out.items()}
 
 
+# Upstream metadata that neither k8s-openapi nor the proto markers carry, keyed by
+# (definition, JSON field name), each citing its upstream struct tag. None is needed for
+# v1.33: every `patchStrategy`/`patchMergeKey` struct tag of the served types has its
+# `+patchStrategy`/`+patchMergeKey` marker in `generated.proto` (checked against
+# DeploymentSpec.strategy `patchStrategy:"retainKeys"`, PodSpec.volumes
+# `patchStrategy:"merge,retainKeys" patchMergeKey:"name"`, the multi-key list maps such
+# as Container.ports `+listMapKey=containerPort +listMapKey=protocol`). Add entries as
+#     ("io.k8s.api.<group>.<version>.<Type>", "<jsonField>"):
+#         {"patchStrategy": ["merge"], "patchMergeKey": ["name"]},  # types.go: `patchStrategy:...`
+# with the struct tag they copy in a comment.
+OVERRIDES = {}
+
+
 def norm(s):
     return re.sub(r"[^a-z0-9]", "", s.lower())
 
@@ -254,7 +267,8 @@ def main():
         out.write("@ %s%s\n" % (defn, " atomic" if atomic else ""))
         for json, snake, shape, merge in sorted(fields):
             attrs = []
-            fm = field_marks.get(norm(snake), {})
+            fm = dict(field_marks.get(norm(snake), {}))
+            fm.update(OVERRIDES.get((defn, json), {}))
             if fm:
                 n_marked += 1
             if shape.startswith("["):

@@ -13,7 +13,9 @@
 //! * [`kind_type`]`(group, version, kind)` → the [`TypeId`] of a top-level kind (`""` is
 //!   the core group), e.g. `kind_type("apps", "v1", "Deployment")`. `None` for kinds
 //!   without built-in metadata (custom resources).
+//! * [`object_type`]`(&obj)` → the same from an object's own `apiVersion` and `kind`.
 //! * [`type_named`]`("io.k8s.api.core.v1.PodSpec")` → a type by its OpenAPI definition name.
+//! * [`kinds`]`()` → every top-level kind with its type.
 //! * [`field`]`(ty, "containers")` (or `ty.field(..)`) → the [`FieldInfo`] of one JSON field.
 //! * [`TypeId::info`] → the [`TypeInfo`]: definition name, `atomic` (`+structType=atomic`)
 //!   and every field sorted by JSON name.
@@ -187,17 +189,15 @@ pub fn descend(shape: &Shape) -> Option<TypeId> {
 
 /// The type of the top-level kind `group` (`""` for core) / `version` / `kind`.
 pub fn kind_type(group: &str, version: &str, kind: &str) -> Option<TypeId> {
-    data()
-        .kinds
-        .get(&(group, version, kind))
-        .copied()
-        .or_else(|| overlay_kind(group, version, kind))
+    data().kinds.get(&(group, version, kind)).copied()
 }
 
-/// Kinds kubesim serves under a name k8s-openapi does not give them.
-fn overlay_kind(group: &str, version: &str, kind: &str) -> Option<TypeId> {
-    let _ = (group, version, kind);
-    None
+/// The type of an object by its own `apiVersion` and `kind`.
+pub fn object_type(obj: &serde_json::Value) -> Option<TypeId> {
+    let api_version = obj.get("apiVersion")?.as_str()?;
+    let kind = obj.get("kind")?.as_str()?;
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    kind_type(group, version, kind)
 }
 
 /// The type with OpenAPI definition name `name`.

@@ -197,3 +197,17 @@ fn every_field_line_parses() {
     let kinds = TYPES_TEXT.lines().filter(|l| l.starts_with("= ")).count();
     assert_eq!(kinds, data().kinds.len());
 }
+
+#[test]
+fn object_type_reads_api_version_and_kind() {
+    let d = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment"});
+    assert_eq!(object_type(&d), kind_type("apps", "v1", "Deployment"));
+    let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap"});
+    assert_eq!(
+        object_type(&cm).map(TypeId::name),
+        Some("io.k8s.api.core.v1.ConfigMap")
+    );
+    let cr = serde_json::json!({"apiVersion": "example.com/v1", "kind": "Widget"});
+    assert_eq!(object_type(&cr), None);
+    assert_eq!(object_type(&serde_json::json!({})), None);
+}
