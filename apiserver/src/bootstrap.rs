@@ -43,6 +43,40 @@ async fn upsert(
         .map(|_| ())
 }
 
+/// Creates `obj` in the default namespace, or — when it exists from an earlier start — brings the
+/// fields at `refresh` (JSON pointers to top-level or nested fields) up to date.
+async fn create_or_refresh(
+    reg: &Registry,
+    d: &ResourceDef,
+    obj: Value,
+    refresh: &[&str],
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    let name = obj["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    match reg
+        .create(d, Some(NAMESPACE_DEFAULT), obj.clone(), ctx)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(ApiError::AlreadyExists { .. }) => {
+            let mut current = reg.get(d, Some(NAMESPACE_DEFAULT), &name)?;
+            for pointer in refresh {
+                if let (Some(want), Some(slot)) =
+                    (obj.pointer(pointer), current.pointer_mut(pointer))
+                {
+                    *slot = want.clone();
+                }
+            }
+            // An update that changes nothing is not written.
+            upsert(reg, d, Some(NAMESPACE_DEFAULT), &name, current, ctx).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates the system namespaces and the `kubernetes` Service; points its endpoints at `port`.
 pub async fn bootstrap(
     reg: &Registry,
@@ -73,28 +107,7 @@ pub async fn bootstrap(
             "sessionAffinity": "None"
         }
     });
-    match reg
-        .create(&services, Some(NAMESPACE_DEFAULT), service.clone(), ctx)
-        .await
-    {
-        Ok(_) => {}
-        Err(ApiError::AlreadyExists { .. }) => {
-            let mut current = reg.get(&services, Some(NAMESPACE_DEFAULT), "kubernetes")?;
-            if current.pointer("/spec/ports/0/targetPort") != Some(&json!(port)) {
-                current["spec"]["ports"] = service["spec"]["ports"].clone();
-                upsert(
-                    reg,
-                    &services,
-                    Some(NAMESPACE_DEFAULT),
-                    "kubernetes",
-                    current,
-                    ctx,
-                )
-                .await?;
-            }
-        }
-        Err(e) => return Err(e),
-    }
+    create_or_refresh(reg, &services, service, &["/spec/ports"], ctx).await?;
     let endpoints = def(reg, "", "v1", "endpoints")?;
     upsert(
         reg,
@@ -118,27 +131,7 @@ pub async fn bootstrap(
             "endpoints": [{"addresses": [host], "conditions": {"ready": true}}],
             "ports": [{"name": "https", "port": port, "protocol": "TCP"}]
         });
-        match reg
-            .create(&slices, Some(NAMESPACE_DEFAULT), slice.clone(), ctx)
-            .await
-        {
-            Ok(_) => {}
-            Err(ApiError::AlreadyExists { .. }) => {
-                let mut current = reg.get(&slices, Some(NAMESPACE_DEFAULT), "kubernetes")?;
-                current["endpoints"] = slice["endpoints"].clone();
-                current["ports"] = slice["ports"].clone();
-                upsert(
-                    reg,
-                    &slices,
-                    Some(NAMESPACE_DEFAULT),
-                    "kubernetes",
-                    current,
-                    ctx,
-                )
-                .await?;
-            }
-            Err(e) => return Err(e),
-        }
+        create_or_refresh(reg, &slices, slice, &["/endpoints", "/ports"], ctx).await?;
     }
     register_api_services(reg, ctx).await
 }

@@ -491,3 +491,37 @@ async fn bound_pods_are_deleted_gracefully_unbound_ones_at_once() {
     .await;
     assert_eq!(code, 404);
 }
+
+#[tokio::test]
+async fn namespace_status_and_finalize_are_subresources_of_the_namespace() {
+    let api = api().await;
+    let (code, _, body) = call(&api, "GET", "/api/v1/namespaces/default/status", None, None).await;
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(json_of(&body)["status"]["phase"], "Active");
+    let (code, _, _) = call(
+        &api,
+        "POST",
+        "/api/v1/namespaces",
+        None,
+        Some(json!({"metadata": {"name": "doomed"}})),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let (code, _, body) = call(&api, "DELETE", "/api/v1/namespaces/doomed", None, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(json_of(&body)["status"]["phase"], "Terminating");
+    let (_, _, body) = call(&api, "GET", "/api/v1/namespaces/doomed", None, None).await;
+    let mut ns = json_of(&body);
+    ns["spec"]["finalizers"] = json!([]);
+    let (code, _, body) = call(
+        &api,
+        "PUT",
+        "/api/v1/namespaces/doomed/finalize",
+        None,
+        Some(ns),
+    )
+    .await;
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    let (code, _, _) = call(&api, "GET", "/api/v1/namespaces/doomed", None, None).await;
+    assert_eq!(code, 404);
+}

@@ -39,9 +39,7 @@ use serde_json::{Value, json};
 pub use definition::{CLEANUP_FINALIZER, ScalePaths, ServedVersion};
 pub use schema::Schema;
 
-use crate::registry::{
-    FieldValidation, PatchType, Registry, ScaleChange, Target, WriteContext, meta,
-};
+use crate::registry::{PatchType, Registry, ScaleChange, Target, WriteContext, meta};
 use crate::storage::StoreError;
 
 /// The API group of CustomResourceDefinitions.
@@ -161,11 +159,48 @@ impl Crds {
         let mut drop: HashSet<String> = old.storages.clone();
         drop.extend(storages.iter().cloned());
         reg.replace_custom_resources(&drop, all.iter().map(|v| v.def.clone()).collect());
+        publish_schemas(reg, &old.versions, &all);
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Index {
             versions: all,
             by_crd,
             storages,
         });
+    }
+}
+
+/// Hands the served versions' schemas to the OpenAPI catalog (only kinds that changed).
+fn publish_schemas(reg: &Registry, old: &[Arc<ServedVersion>], new: &[Arc<ServedVersion>]) {
+    let entries = |list: &[Arc<ServedVersion>],
+                   group: &str,
+                   kind: &str|
+     -> Vec<crate::openapi::CustomSchema> {
+        list.iter()
+            .filter(|v| v.def.group == group && v.def.kind == kind)
+            .map(|v| crate::openapi::CustomSchema {
+                group: v.def.group.clone(),
+                version: v.def.version.clone(),
+                kind: v.def.kind.clone(),
+                schema: v
+                    .schema
+                    .as_ref()
+                    .map(|s| s.to_json())
+                    .unwrap_or(Value::Null),
+            })
+            .collect()
+    };
+    let mut kinds: Vec<(String, String)> = old
+        .iter()
+        .chain(new)
+        .map(|v| (v.def.group.clone(), v.def.kind.clone()))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    for (group, kind) in kinds {
+        let before = entries(old, &group, &kind);
+        let after = entries(new, &group, &kind);
+        if before != after {
+            reg.openapi().set_custom_schemas(&group, &kind, after);
+        }
     }
 }
 
@@ -176,38 +211,39 @@ fn other_crds(reg: &Registry) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// Prunes, defaults and drops disallowed nulls of a custom resource; unknown fields are
-/// reported as `ctx.field_validation` says.
+/// Prunes, defaults and drops disallowed nulls of a custom resource; unknown (and duplicate)
+/// fields are reported as `ctx.field_validation` says, by `fieldvalidation::check_custom`.
 fn process(sv: &ServedVersion, obj: &mut Value, ctx: &WriteContext) -> Result<(), ApiError> {
     let Some(schema) = &sv.schema else {
         return Ok(());
     };
-    let unknown = objects::prune_object(obj, schema);
-    if !unknown.is_empty() {
-        match ctx.field_validation {
-            FieldValidation::Strict => {
-                let list: Vec<String> = unknown
-                    .iter()
-                    .map(|u| format!("unknown field {u:?}"))
-                    .collect();
-                let kind = &sv.def.kind;
-                return Err(ApiError::BadRequest(format!(
-                    "{kind} in version {:?} cannot be handled as a {kind}: strict decoding error: {}",
-                    sv.def.version,
-                    list.join(", ")
-                )));
-            }
-            FieldValidation::Warn => {
-                for u in &unknown {
-                    ctx.warn(format!("unknown field {u:?}"));
-                }
-            }
-            FieldValidation::Ignore => {}
-        }
-    }
+    crate::fieldvalidation::check_custom(&sv.def, &schema.raw, obj, ctx)?;
+    // Whatever the report left (nothing, normally) is pruned silently.
+    objects::prune_object(obj, schema);
     objects::default_value(obj, schema);
     objects::prune_nulls(obj, schema);
     Ok(())
+}
+
+/// Hook: a patched custom resource, before the write: unknown fields reported as upstream's
+/// patch handler reports them (422 `patch: Invalid value: ...` in Strict mode).
+pub(crate) fn check_patch(
+    reg: &Registry,
+    def: &ResourceDef,
+    patched: &mut Value,
+    pt: PatchType,
+    body: &[u8],
+    ctx: &WriteContext,
+) -> Result<(), ApiError> {
+    match reg.crds().served(def) {
+        Some(sv) => match &sv.schema {
+            Some(schema) => {
+                crate::fieldvalidation::check_custom_patch(def, &schema.raw, patched, pt, body, ctx)
+            }
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
 }
 
 /// Hook: a create, after system metadata and before defaults and validation.

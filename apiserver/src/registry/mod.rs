@@ -8,6 +8,7 @@
 mod apply;
 pub mod meta;
 mod patch;
+mod smp;
 mod subresources;
 mod watch;
 
@@ -40,6 +41,8 @@ pub struct WriteContext {
     pub user_agent: Option<String>,
     /// `fieldValidation`: how unknown or duplicate fields are treated.
     pub field_validation: FieldValidation,
+    /// Paths of keys the request body held twice (found by the HTTP layer in JSON bodies).
+    pub duplicate_fields: Vec<String>,
     /// `force` of a server-side apply.
     pub force: bool,
     /// Warnings for the client (`Warning: 299 - "..."` headers), collected while the request runs.
@@ -81,6 +84,7 @@ impl WriteContext {
             field_manager: Some(manager.to_string()),
             user_agent: None,
             field_validation: FieldValidation::Ignore,
+            duplicate_fields: Vec::new(),
             force: false,
             warnings: Arc::default(),
         }
@@ -192,6 +196,7 @@ pub struct Registry {
     table: RwLock<ResourceTable>,
     authorizer: Box<dyn Authorizer>,
     shutdown: CancellationToken,
+    openapi: crate::openapi::Catalog,
     crds: crd::Crds,
 }
 
@@ -249,6 +254,7 @@ impl Registry {
             table: RwLock::new(table),
             authorizer,
             shutdown,
+            openapi: Default::default(),
             crds: crd::Crds::new(),
         };
         // Stored CRDs are served again after a restart.
@@ -277,6 +283,11 @@ impl Registry {
             .collect();
         all.extend(defs);
         *table = ResourceTable::new(all);
+    }
+
+    /// The OpenAPI schemas and documents (custom kinds add their schemas here).
+    pub fn openapi(&self) -> &crate::openapi::Catalog {
+        &self.openapi
     }
 
     /// The store underneath (for readiness and benchmarks).
@@ -664,6 +675,8 @@ impl Registry {
             }
             check_type(def, &mut patched)?;
             check_identity(def, ns, name, &mut patched)?;
+            fieldvalidation::check_patch(def, &mut patched, patch_type, body, ctx)?;
+            crd::check_patch(self, def, &mut patched, patch_type, body, ctx)?;
             match self
                 .write_update(def, &key, name, &current, patched, target, ctx)
                 .await
