@@ -14,5 +14,6 @@ pub mod printers;
 pub mod protobuf;
 pub mod registry;
 pub mod selector;
+pub mod ssa;
 pub mod storage;
 pub mod validation;
