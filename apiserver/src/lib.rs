@@ -13,6 +13,7 @@ pub mod http;
 pub mod printers;
 pub mod protobuf;
 pub mod registry;
+pub mod schema;
 pub mod selector;
 pub mod ssa;
 pub mod storage;

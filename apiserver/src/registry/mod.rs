@@ -8,6 +8,7 @@
 mod apply;
 pub mod meta;
 mod patch;
+mod smp;
 mod subresources;
 mod watch;
 
