@@ -489,10 +489,8 @@ fn drop_applied_nulls(obj: &mut Value, config: &Value) {
     };
     for (k, cv) in c {
         match cv {
-            Value::Null => {
-                if o.get(k).is_some_and(Value::is_null) {
-                    o.remove(k);
-                }
+            Value::Null if o.get(k).is_some_and(Value::is_null) => {
+                o.remove(k);
             }
             Value::Object(_) => {
                 if let Some(ov) = o.get_mut(k) {

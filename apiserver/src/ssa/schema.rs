@@ -2,7 +2,8 @@
 //! fields), maps or lists, and how each list is merged (`x-kubernetes-list-type` atomic, set or
 //! map with its keys). Field sets, merges and removals walk objects through a [`Schema`].
 //!
-//! Three schemas exist: [`builtin`] for the built-in kinds, [`CrdSchema`] over a
+//! Three schemas exist: [`builtin`] for the built-in kinds (over the generated type metadata
+//! of [`crate::schema`]), [`CrdSchema`] over a
 //! CustomResourceDefinition's structural schema, and [`Untyped`] (upstream's "deduced" type: every
 //! list atomic, every map granular) for anything else. [`for_resource`] picks one; it is the one
 //! place a better source (generated per-type metadata, a CRD store) plugs in.
@@ -11,6 +12,8 @@ use std::sync::{Arc, OnceLock};
 
 use kubesim_api::{ResourceDef, ResourceTable};
 use serde_json::Value;
+
+use crate::schema as types;
 
 /// A type in a schema, opaque to the walkers; `None` is the untyped (deduced) type.
 pub type TypeRef = Option<Arc<str>>;
@@ -108,142 +111,138 @@ pub fn is_builtin(def: &ResourceDef) -> bool {
         .is_some()
 }
 
-/// The schema of a built-in kind.
+/// The schema of a built-in kind (untyped if the type metadata does not know it).
 pub fn builtin(def: &ResourceDef) -> Arc<dyn Schema> {
-    Arc::new(Builtin {
-        kind: def.kind.clone(),
-    })
+    match types::kind_type(&def.group, &def.version, &def.kind) {
+        Some(t) => Arc::new(Generated {
+            root: Generated::object_ref(t),
+        }),
+        None => Arc::new(Untyped),
+    }
 }
 
-// SIMPLIFICATION: until the generated per-type metadata (`crate::schema`) is merged, built-in
-// kinds use this table of the commonly applied list-map, set and atomic fields, matched by field
-// name and position; other lists are atomic and other objects granular structs.
-/// Built-in kinds, described by field-name rules. Types are dotted paths (`spec.template.spec.
-/// containers[]`) so the rules can look at where a field sits.
-struct Builtin {
-    kind: String,
+/// Built-in kinds, over the generated type metadata of [`crate::schema`]. Types are strings:
+/// `T<definition>` for an object type, `F<definition>|<field><steps>` for the value of a
+/// non-object field, where each step (`[` list item, `{` map value) goes one level into it.
+struct Generated {
+    root: TypeRef,
 }
+
+/// The definition name of ObjectMeta, whose rules custom resources share.
+const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 fn ty(s: String) -> TypeRef {
     Some(Arc::from(s))
 }
 
-/// Fields whose values are maps (keys are data, not declared fields).
-const MAP_FIELDS: &[&str] = &[
-    "labels",
-    "annotations",
-    "data",
-    "binaryData",
-    "stringData",
-    "limits",
-    "requests",
-    "capacity",
-    "allocatable",
-    "parameters",
-    "matchLabels",
-    "nodeSelector",
-    "hard",
-    "used",
-];
+/// A field's value (or a level inside it), resolved.
+struct FieldAt {
+    field: &'static types::FieldInfo,
+    shape: &'static types::Shape,
+    top: bool,
+}
 
-impl Builtin {
-    fn last(path: &str) -> &str {
-        path.rsplit('.').next().unwrap_or(path)
+impl Generated {
+    fn object_ref(t: types::TypeId) -> TypeRef {
+        ty(format!("T{}", t.name()))
     }
 
-    fn list_type(&self, path: &str) -> Option<ListType> {
-        let name = Self::last(path);
-        let keys = |k: &[&str]| Some(ListType::Map(k.iter().map(|s| s.to_string()).collect()));
-        match name {
-            "containers"
-            | "initContainers"
-            | "ephemeralContainers"
-            | "volumes"
-            | "env"
-            | "imagePullSecrets"
-            | "resourceClaims"
-            | "schedulingGates" => keys(&["name"]),
-            "volumeMounts" => keys(&["mountPath"]),
-            "volumeDevices" => keys(&["devicePath"]),
-            "hostAliases" => keys(&["ip"]),
-            "topologySpreadConstraints" => keys(&["topologyKey", "whenUnsatisfiable"]),
-            "conditions" => keys(&["type"]),
-            "ports"
-                if path.ends_with("containers[].ports") || path.ends_with("Containers[].ports") =>
-            {
-                keys(&["containerPort", "protocol"])
-            }
-            "ports" if self.kind == "Service" && path == "spec.ports" => {
-                keys(&["port", "protocol"])
-            }
-            "ownerReferences" if path.ends_with("metadata.ownerReferences") => keys(&["uid"]),
-            "finalizers" if path.ends_with("metadata.finalizers") => Some(ListType::Set),
-            "managedFields" => Some(ListType::Atomic),
-            _ => None,
+    /// The type of a value of `shape`, which sits at `prefix` (`F<def>|<field><steps>`).
+    fn value_ref(shape: &types::Shape, prefix: String) -> TypeRef {
+        match shape {
+            types::Shape::Object(t) => Self::object_ref(*t),
+            _ => ty(prefix),
         }
+    }
+
+    fn object(t: &TypeRef) -> Option<types::TypeId> {
+        types::type_named(t.as_deref()?.strip_prefix('T')?)
+    }
+
+    fn field_at(t: &TypeRef) -> Option<FieldAt> {
+        let rest = t.as_deref()?.strip_prefix('F')?;
+        let (def, rest) = rest.split_once('|')?;
+        let steps_at = rest.find(['[', '{']).unwrap_or(rest.len());
+        let (name, steps) = rest.split_at(steps_at);
+        let field = types::type_named(def)?.field(name)?;
+        let mut shape = &field.shape;
+        for step in steps.chars() {
+            shape = match (step, shape) {
+                ('[', types::Shape::List(inner)) | ('{', types::Shape::Map(inner)) => inner,
+                _ => return None,
+            };
+        }
+        Some(FieldAt {
+            field,
+            shape,
+            top: steps.is_empty(),
+        })
     }
 }
 
-impl Schema for Builtin {
+impl Schema for Generated {
     fn root(&self) -> TypeRef {
-        ty(String::new())
+        self.root.clone()
     }
 
     fn shape(&self, t: &TypeRef) -> Shape {
-        let Some(path) = t.as_deref() else {
-            return Shape::Untyped;
-        };
-        if path.is_empty() {
-            return Shape::Struct { atomic: false };
-        }
-        if let Some(list) = path.strip_suffix("[]") {
-            return match self.list_type(list) {
-                Some(ListType::Map(_)) => Shape::Struct { atomic: false },
-                Some(ListType::Set) => Shape::Scalar,
-                _ => Shape::Untyped,
+        if let Some(obj) = Self::object(t) {
+            return Shape::Struct {
+                atomic: obj.info().atomic,
             };
         }
-        if let Some(lt) = self.list_type(path) {
-            return Shape::List(lt);
+        let Some(at) = Self::field_at(t) else {
+            return Shape::Untyped;
+        };
+        match at.shape {
+            types::Shape::Scalar(_) => Shape::Scalar,
+            types::Shape::Any => Shape::Untyped,
+            types::Shape::Object(o) => Shape::Struct {
+                atomic: o.info().atomic,
+            },
+            types::Shape::List(_) => Shape::List(match (&at.field.list_type, at.top) {
+                (Some(types::ListType::Set), true) => ListType::Set,
+                (Some(types::ListType::Map(keys)), true) => {
+                    ListType::Map(keys.iter().map(|k| k.to_string()).collect())
+                }
+                _ => ListType::Atomic,
+            }),
+            types::Shape::Map(_) => Shape::Map {
+                atomic: at.top && at.field.map_atomic,
+            },
         }
-        let name = Self::last(path);
-        if name == "selector" || (name.ends_with("Selector") && name != "nodeSelector") {
-            return Shape::Struct { atomic: true };
-        }
-        if name == "nodeSelector" {
-            return Shape::Map { atomic: true };
-        }
-        if MAP_FIELDS.contains(&name) {
-            return Shape::Map { atomic: false };
-        }
-        Shape::Untyped
     }
 
     fn field(&self, t: &TypeRef, name: &str) -> TypeRef {
-        let path = t.as_deref()?;
-        if matches!(self.shape(t), Shape::Map { .. }) {
-            // Map values: leaves.
-            return ty(format!("{path}.*"));
+        if let Some(obj) = Self::object(t) {
+            let f = obj.field(name)?;
+            return Self::value_ref(&f.shape, format!("F{}|{name}", obj.name()));
         }
-        if path.is_empty() {
-            ty(name.to_string())
-        } else {
-            ty(format!("{path}.{name}"))
+        let at = Self::field_at(t)?;
+        match at.shape {
+            types::Shape::Map(inner) => Self::value_ref(inner, format!("{}{{", t.as_deref()?)),
+            _ => None,
         }
     }
 
-    fn is_named_field(&self, t: &TypeRef, _name: &str) -> bool {
-        t.is_some() && !matches!(self.shape(t), Shape::Map { .. } | Shape::List(_))
+    fn is_named_field(&self, t: &TypeRef, name: &str) -> bool {
+        Self::object(t).is_some_and(|o| o.field(name).is_some())
     }
 
     fn element(&self, t: &TypeRef) -> TypeRef {
-        let path = t.as_deref()?;
-        ty(format!("{path}[]"))
+        let at = Self::field_at(t)?;
+        match at.shape {
+            types::Shape::List(inner) => Self::value_ref(inner, format!("{}[", t.as_deref()?)),
+            _ => None,
+        }
     }
 
     fn key_default(&self, t: &TypeRef, key: &str) -> Option<Value> {
-        let path = t.as_deref()?;
-        (Self::last(path) == "ports" && key == "protocol").then(|| Value::from("TCP"))
+        // SIMPLIFICATION: the type metadata carries no defaults; the one list-map key with a
+        // default in the built-in types is `protocol` (TCP) of container, service and endpoint
+        // ports.
+        let item = types::descend(Self::field_at(t)?.shape)?;
+        (key == "protocol" && item.field("protocol").is_some()).then(|| Value::from("TCP"))
     }
 }
 
@@ -251,7 +250,7 @@ impl Schema for Builtin {
 /// JSON pointers into it; `metadata` follows the built-in ObjectMeta rules.
 pub struct CrdSchema {
     root: Value,
-    meta: Builtin,
+    meta: Generated,
 }
 
 impl CrdSchema {
@@ -259,8 +258,8 @@ impl CrdSchema {
     pub fn new(openapi_v3_schema: Value) -> Self {
         CrdSchema {
             root: openapi_v3_schema,
-            meta: Builtin {
-                kind: String::new(),
+            meta: Generated {
+                root: ty(format!("T{OBJECT_META}")),
             },
         }
     }
@@ -271,9 +270,9 @@ impl CrdSchema {
         self.root.pointer(p)
     }
 
-    /// Whether `t` is a type of the ObjectMeta rules (a path under `metadata`).
+    /// Whether `t` is a type of the built-in metadata (under `metadata`), not of the CRD.
     fn is_meta(t: &TypeRef) -> bool {
-        t.as_deref().is_some_and(|p| p.starts_with("metadata"))
+        t.as_deref().is_some_and(|p| !p.starts_with('#'))
     }
 }
 
@@ -288,10 +287,7 @@ impl Schema for CrdSchema {
 
     fn shape(&self, t: &TypeRef) -> Shape {
         if Self::is_meta(t) {
-            return match t.as_deref() {
-                Some("metadata") => Shape::Struct { atomic: false },
-                _ => self.meta.shape(t),
-            };
+            return self.meta.shape(t);
         }
         let Some(node) = self.node(t) else {
             return Shape::Untyped;
@@ -319,12 +315,11 @@ impl Schema for CrdSchema {
                 let atomic = s("x-kubernetes-map-type") == Some("atomic");
                 if node.get("properties").is_some_and(Value::is_object) {
                     Shape::Struct { atomic }
-                } else if node
-                    .get("additionalProperties")
-                    .is_some_and(Value::is_object)
+                } else if atomic
+                    || node
+                        .get("additionalProperties")
+                        .is_some_and(Value::is_object)
                 {
-                    Shape::Map { atomic }
-                } else if atomic {
                     Shape::Map { atomic }
                 } else {
                     Shape::Untyped
@@ -340,7 +335,7 @@ impl Schema for CrdSchema {
             return self.meta.field(t, name);
         }
         if t.as_deref() == Some("#") && name == "metadata" {
-            return ty("metadata".into());
+            return self.meta.root();
         }
         let p = t.as_deref()?;
         let node = self.node(t)?;
@@ -397,10 +392,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn builtin_rules_describe_pod_templates() {
-        let s = Builtin {
-            kind: "Deployment".into(),
-        };
+    fn generated_metadata_describes_pod_templates() {
+        let table = ResourceTable::builtin();
+        let def = table.by_kind("apps", "v1", "Deployment").unwrap();
+        let s = builtin(def);
         let mut t = s.root();
         for f in ["spec", "template", "spec", "containers"] {
             t = s.field(&t, f);
@@ -417,16 +412,26 @@ mod tests {
             ]))
         );
         assert_eq!(s.key_default(&ports, "protocol"), Some(json!("TCP")));
+        assert_eq!(s.key_default(&ports, "containerPort"), None);
         let sel = s.field(&s.field(&s.root(), "spec"), "selector");
         assert_eq!(s.shape(&sel), Shape::Struct { atomic: true });
         let labels = s.field(&s.field(&s.root(), "metadata"), "labels");
         assert_eq!(s.shape(&labels), Shape::Map { atomic: false });
+        assert_eq!(s.shape(&s.field(&labels, "app")), Shape::Scalar);
         assert!(!s.is_named_field(&labels, "app"));
         assert!(s.is_named_field(&s.root(), "spec"));
+        assert!(!s.is_named_field(&s.root(), "nope"));
+        assert_eq!(s.field(&s.root(), "nope"), None);
         let fin = s.field(&s.field(&s.root(), "metadata"), "finalizers");
         assert_eq!(s.shape(&fin), Shape::List(ListType::Set));
+        assert_eq!(s.shape(&s.element(&fin)), Shape::Scalar);
         let args = s.field(&item, "args");
-        assert_eq!(s.shape(&args), Shape::Untyped);
+        assert_eq!(s.shape(&args), Shape::List(ListType::Atomic));
+        let limits = s.field(&s.field(&item, "resources"), "limits");
+        assert_eq!(s.shape(&limits), Shape::Map { atomic: false });
+        let pod = builtin(table.by_kind("", "v1", "Pod").unwrap());
+        let ns = pod.field(&pod.field(&pod.root(), "spec"), "nodeSelector");
+        assert_eq!(pod.shape(&ns), Shape::Map { atomic: true });
     }
 
     #[test]
