@@ -130,6 +130,8 @@ impl Registry {
 
     /// PATCH with `application/apply-patch+yaml`: creates the object when absent (`true` in the
     /// answer), else merges the configuration into it by field ownership.
+    // SIMPLIFICATION: apply to the `scale` subresource is not supported, and `fieldValidation`
+    // does not look for duplicate keys in the YAML body; see README#differences.
     pub async fn apply(
         &self,
         def: &ResourceDef,

@@ -124,7 +124,8 @@ impl<'a> Scope<'a> {
 /// The object a create is compared against: what upstream's empty typed object of the kind
 /// holds (struct fields are present, pointers and omitted fields are not). Custom resources
 /// start from nothing.
-// SIMPLIFICATION: the struct-valued fields of the common workload kinds are listed by hand.
+// SIMPLIFICATION: the struct-valued fields of the common workload kinds are listed by hand
+// (they decide only where a create's managedFields carry `.` entries); see README#differences.
 fn empty_object(def: &ResourceDef) -> Value {
     if !schema::is_builtin(def) {
         return json!({});
@@ -194,6 +195,9 @@ fn store_managed(obj: &mut Value, managed: &Managed) {
 }
 
 /// Every other manager gives up the fields the change touched.
+// SIMPLIFICATION: upstream converts the objects to each manager's apiVersion before comparing;
+// here every set is taken to be in the request's version (they only differ for kinds served at
+// several versions, e.g. HorizontalPodAutoscaler); see README#differences.
 fn take_ownership(managed: &mut Managed, cmp: &Comparison, except: Option<&ManagerId>) {
     let touched = cmp.added.union(&cmp.modified).union(&cmp.removed);
     for (id, e) in managed.entries.iter_mut() {

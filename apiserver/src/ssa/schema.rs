@@ -240,7 +240,7 @@ impl Schema for Generated {
     fn key_default(&self, t: &TypeRef, key: &str) -> Option<Value> {
         // SIMPLIFICATION: the type metadata carries no defaults; the one list-map key with a
         // default in the built-in types is `protocol` (TCP) of container, service and endpoint
-        // ports.
+        // ports; see README#differences.
         let item = types::descend(Self::field_at(t)?.shape)?;
         (key == "protocol" && item.field("protocol").is_some()).then(|| Value::from("TCP"))
     }
