@@ -349,10 +349,9 @@ impl ApiError {
             _ => None,
         };
         if let Some(mut d) = details {
-            if d.get("group").and_then(Value::as_str) == Some("") {
-                d.as_object_mut()
-                    .expect("invariant: details is an object")
-                    .remove("group");
+            // Empty strings are omitted, as Go's `omitempty` does (apply conflicts name nothing).
+            if let Some(m) = d.as_object_mut() {
+                m.retain(|_, v| v.as_str() != Some(""));
             }
             status["details"] = d;
         }
