@@ -111,7 +111,7 @@ pub enum ApiError {
         causes: Vec<Cause>,
     },
     /// 422: validation failed.
-    #[error("{}", invalid_message(kind, name, causes))]
+    #[error("{}", invalid_message(group, kind, name, causes))]
     Invalid {
         /// API group of the kind.
         group: String,
@@ -180,8 +180,13 @@ fn qualified_message(group: &str, resource: &str, name: &str, what: &str) -> Str
     format!("{} {name:?} {what}", qualified(group, resource))
 }
 
-fn invalid_message(kind: &str, name: &str, causes: &[Cause]) -> String {
-    let mut s = format!("{kind} {name:?} is invalid");
+fn invalid_message(group: &str, kind: &str, name: &str, causes: &[Cause]) -> String {
+    // Upstream names the group-qualified kind: `Deployment.apps "web" is invalid`.
+    let mut s = if group.is_empty() {
+        format!("{kind} {name:?} is invalid")
+    } else {
+        format!("{kind}.{group} {name:?} is invalid")
+    };
     if !causes.is_empty() {
         let parts: Vec<String> = causes
             .iter()
@@ -349,10 +354,9 @@ impl ApiError {
             _ => None,
         };
         if let Some(mut d) = details {
-            if d.get("group").and_then(Value::as_str) == Some("") {
-                d.as_object_mut()
-                    .expect("invariant: details is an object")
-                    .remove("group");
+            // Empty strings are omitted, as Go's `omitempty` does (apply conflicts name nothing).
+            if let Some(m) = d.as_object_mut() {
+                m.retain(|_, v| v.as_str() != Some(""));
             }
             status["details"] = d;
         }

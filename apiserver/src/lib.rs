@@ -17,5 +17,6 @@ pub mod protobuf;
 pub mod registry;
 pub mod schema;
 pub mod selector;
+pub mod ssa;
 pub mod storage;
 pub mod validation;

@@ -558,6 +558,31 @@ async fn respond(
                     "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {ct:?})"
                 ))
             })?;
+            if pt != PatchType::Apply && query.get("force").is_some() {
+                return Err(ApiError::invalid(
+                    "meta.k8s.io",
+                    "PatchOptions",
+                    "",
+                    vec![kubesim_api::Cause::forbidden(
+                        "force",
+                        "may not be specified for non-apply patch",
+                    )],
+                ));
+            }
+            if pt == PatchType::Apply && sub != Some("scale") {
+                let target = if sub.is_some() {
+                    Target::Status
+                } else {
+                    Target::Main
+                };
+                let (out, created) = reg.apply(def, ns, name, &body, target, ctx).await?;
+                let code = if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                };
+                return Ok(json_response(code, &out));
+            }
             let out = match sub {
                 Some("scale") => {
                     reg.update_scale(

@@ -18,6 +18,7 @@ use kubesim_api::{ApiError, Cause, ResourceDef, ResourceTable};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use apply::Tracking;
 pub use patch::PatchType;
 pub(crate) use patch::apply as apply_patch;
 pub use subresources::{ScaleChange, selector_string, success};
@@ -457,8 +458,20 @@ impl Registry {
         &self,
         def: &ResourceDef,
         ns: Option<&str>,
+        obj: Value,
+        ctx: &WriteContext,
+    ) -> Result<Value, ApiError> {
+        self.create_tracked(def, ns, obj, ctx, Tracking::Update)
+            .await
+    }
+
+    async fn create_tracked(
+        &self,
+        def: &ResourceDef,
+        ns: Option<&str>,
         mut obj: Value,
         ctx: &WriteContext,
+        tracking: Tracking,
     ) -> Result<Value, ApiError> {
         check_type(def, &mut obj)?;
         let meta = meta::meta_mut(&mut obj);
@@ -501,6 +514,7 @@ impl Registry {
         if def.namespaced {
             self.check_namespace_open(def, ns.unwrap_or_default(), &name)?;
         }
+        let requested_fields = meta::take_managed_fields(&mut obj);
         let meta = meta::meta_mut(&mut obj);
         for k in [
             "uid",
@@ -509,7 +523,6 @@ impl Registry {
             "deletionTimestamp",
             "deletionGracePeriodSeconds",
             "selfLink",
-            "managedFields",
         ] {
             meta.remove(k);
         }
@@ -524,8 +537,24 @@ impl Registry {
         canonicalize(def, &mut obj);
         defaults::apply_defaults(def, &mut obj);
         self.validate(def, &obj, None, &name)?;
-        let fields = meta::field_set(&obj, false);
-        meta::record_update(&mut obj, &ctx.manager(), &def.api_version(), None, fields);
+        match tracking {
+            Tracking::Update => {
+                let schema = self.ssa_schema(def);
+                let scope = crate::ssa::Scope::new(&*schema, def, false);
+                crate::ssa::track_update(
+                    &scope,
+                    None,
+                    &mut obj,
+                    requested_fields.as_ref(),
+                    &ctx.manager(),
+                );
+            }
+            Tracking::Applied => {
+                if let Some(mf) = requested_fields {
+                    meta::meta_mut(&mut obj).insert("managedFields".into(), mf);
+                }
+            }
+        }
         if ctx.dry_run {
             return Ok(obj);
         }
@@ -627,7 +656,16 @@ impl Registry {
                 return Err(ApiError::conflict_modified(&def.group, &def.plural, name));
             }
             match self
-                .write_update(def, &key, name, &current, obj.clone(), target, ctx)
+                .write_update(
+                    def,
+                    &key,
+                    name,
+                    &current,
+                    obj.clone(),
+                    target,
+                    ctx,
+                    Tracking::Update,
+                )
                 .await
             {
                 Err(Retry::Again(latest)) if precondition.is_none() => current = latest,
@@ -655,7 +693,10 @@ impl Registry {
     ) -> Result<Value, ApiError> {
         crd::check_patch_type(self, def, patch_type)?;
         if patch_type == PatchType::Apply {
-            return self.apply(def, ns, name, body, target, ctx).await;
+            return self
+                .apply(def, ns, name, body, target, ctx)
+                .await
+                .map(|(obj, _)| obj);
         }
         let key = Self::key(def, ns, name);
         for _ in 0..MAX_RETRIES {
@@ -678,7 +719,16 @@ impl Registry {
             fieldvalidation::check_patch(def, &mut patched, patch_type, body, ctx)?;
             crd::check_patch(self, def, &mut patched, patch_type, body, ctx)?;
             match self
-                .write_update(def, &key, name, &current, patched, target, ctx)
+                .write_update(
+                    def,
+                    &key,
+                    name,
+                    &current,
+                    patched,
+                    target,
+                    ctx,
+                    Tracking::Update,
+                )
                 .await
             {
                 Err(Retry::Again(_)) if precondition.is_none() => continue,
@@ -702,11 +752,13 @@ impl Registry {
         key: &str,
         name: &str,
         current: &Versioned,
-        incoming: Value,
+        mut incoming: Value,
         target: Target,
         ctx: &WriteContext,
+        tracking: Tracking,
     ) -> Result<Value, Retry> {
         let old = self.output(def, &current.object).map_err(Retry::Fail)?;
+        let requested_fields = meta::take_managed_fields(&mut incoming);
         let mut new = match target {
             Target::Main => {
                 let mut new = incoming;
@@ -800,19 +852,33 @@ impl Registry {
                 .unwrap_or(0);
             meta::meta_mut(&mut new).insert("generation".into(), json!(g + 1));
         }
+        match tracking {
+            Tracking::Update => {
+                let schema = self.ssa_schema(def);
+                let scope = crate::ssa::Scope::new(&*schema, def, target == Target::Status);
+                crate::ssa::track_update(
+                    &scope,
+                    Some(&old),
+                    &mut new,
+                    requested_fields.as_ref(),
+                    &ctx.manager(),
+                );
+            }
+            Tracking::Applied => match requested_fields {
+                Some(mf) => {
+                    meta::meta_mut(&mut new).insert("managedFields".into(), mf);
+                }
+                None => {
+                    meta::meta_mut(&mut new).remove("managedFields");
+                }
+            },
+        }
         let mut old_cmp = old.clone();
         meta::meta_mut(&mut old_cmp).remove("resourceVersion");
         if new == old_cmp {
             // Nothing changed: no write, no event, same resourceVersion (upstream's no-op update).
             return Ok(old);
         }
-        let sub = if target == Target::Status {
-            Some("status")
-        } else {
-            None
-        };
-        let changed = meta::changed_fields(&old, &new, target == Target::Status);
-        meta::record_update(&mut new, &ctx.manager(), &def.api_version(), sub, changed);
         let finished = deleting && meta::finalizers(&new).is_empty() && deletion_due(&new);
         if ctx.dry_run {
             return Ok(new);
