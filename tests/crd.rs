@@ -346,6 +346,79 @@ spec:
     );
 }
 
+async fn apply(v: Option<&str>) {
+    let c = TestCluster::start().await;
+    c.kubectl_ok(v, &["apply", "-f", CRD]).await;
+    let w = |replicas: u32| {
+        format!(
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: a1\nspec:\n  replicas: {replicas}\n  color: red\n"
+        )
+    };
+    // Client-side apply: create, then a merge patch (custom resources take no strategic patch).
+    let out = c.kubectl_stdin(v, &["apply", "-f", "-"], Some(&w(2))).await;
+    assert_eq!(
+        stdout(&out).trim(),
+        "widget.example.com/a1 created",
+        "{}",
+        stderr(&out)
+    );
+    let out = c.kubectl_stdin(v, &["apply", "-f", "-"], Some(&w(3))).await;
+    assert_eq!(
+        stdout(&out).trim(),
+        "widget.example.com/a1 configured",
+        "{}",
+        stderr(&out)
+    );
+    let a1 = json(&c.kubectl_ok(v, &["get", "wd", "a1", "-o", "json"]).await);
+    assert_eq!(a1["spec"]["replicas"], 3);
+    assert!(
+        a1["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .is_string()
+    );
+    if v.is_none() {
+        // Server-side apply creates and updates custom resources too.
+        let ssa = w(4).replace("a1", "s1");
+        let out = c
+            .kubectl_stdin(v, &["apply", "--server-side", "-f", "-"], Some(&ssa))
+            .await;
+        assert_eq!(
+            stdout(&out).trim(),
+            "widget.example.com/s1 serverside-applied",
+            "{}",
+            stderr(&out)
+        );
+        let ssa = w(5).replace("a1", "s1");
+        let out = c
+            .kubectl_stdin(v, &["apply", "--server-side", "-f", "-"], Some(&ssa))
+            .await;
+        assert_eq!(
+            stdout(&out).trim(),
+            "widget.example.com/s1 serverside-applied",
+            "{}",
+            stderr(&out)
+        );
+        let s1 = json(
+            &c.kubectl_ok(
+                v,
+                &["get", "wd", "s1", "-o", "json", "--show-managed-fields"],
+            )
+            .await,
+        );
+        assert_eq!(s1["spec"]["replicas"], 5);
+        assert_eq!(s1["metadata"]["managedFields"][0]["operation"], "Apply");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_of_custom_resources_kubectl_1_33() {
+    apply(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_of_custom_resources_kubectl_1_27() {
+    apply(Some("1.27")).await;
+}
+
 fn widget_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("example.com", "v1", "Widget"),

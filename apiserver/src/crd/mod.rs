@@ -217,12 +217,28 @@ fn process(sv: &ServedVersion, obj: &mut Value, ctx: &WriteContext) -> Result<()
     let Some(schema) = &sv.schema else {
         return Ok(());
     };
-    crate::fieldvalidation::check_custom(&sv.def, &schema.raw, obj, ctx)?;
+    without_managed_fields(obj, |o| {
+        crate::fieldvalidation::check_custom(&sv.def, &schema.raw, o, ctx)
+    })?;
     // Whatever the report left (nothing, normally) is pruned silently.
     objects::prune_object(obj, schema);
     objects::default_value(obj, schema);
     objects::prune_nulls(obj, schema);
     Ok(())
+}
+
+/// Runs `f` on `obj` with `metadata.managedFields` set aside: they are the server's own record
+/// (their `fieldsV1` sets are free-form) and are never the client's unknown fields.
+fn without_managed_fields<T>(obj: &mut Value, f: impl FnOnce(&mut Value) -> T) -> T {
+    let saved = obj
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+        .and_then(|m| m.remove("managedFields"));
+    let out = f(obj);
+    if let Some(mf) = saved {
+        meta::meta_mut(obj).insert("managedFields".into(), mf);
+    }
+    out
 }
 
 /// Hook: a patched custom resource, before the write: unknown fields reported as upstream's
@@ -237,9 +253,9 @@ pub(crate) fn check_patch(
 ) -> Result<(), ApiError> {
     match reg.crds().served(def) {
         Some(sv) => match &sv.schema {
-            Some(schema) => {
-                crate::fieldvalidation::check_custom_patch(def, &schema.raw, patched, pt, body, ctx)
-            }
+            Some(schema) => without_managed_fields(patched, |o| {
+                crate::fieldvalidation::check_custom_patch(def, &schema.raw, o, pt, body, ctx)
+            }),
             None => Ok(()),
         },
         None => Ok(()),

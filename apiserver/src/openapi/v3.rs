@@ -317,6 +317,14 @@ struct Kind {
 }
 
 impl Kind {
+    fn patch_media(&self) -> &'static str {
+        if self.builtin {
+            PATCH_MEDIA
+        } else {
+            CUSTOM_PATCH_MEDIA
+        }
+    }
+
     fn gvk(&self) -> Value {
         json!({"group": self.group, "kind": self.kind, "version": self.version})
     }
@@ -369,6 +377,9 @@ impl Kind {
 }
 
 const PATCH_MEDIA: &str = "application/apply-patch+yaml,application/json-patch+json,application/merge-patch+json,application/strategic-merge-patch+json";
+/// Custom resources take no strategic merge patch (kubectl's client-side apply reads this).
+const CUSTOM_PATCH_MEDIA: &str =
+    "application/apply-patch+yaml,application/json-patch+json,application/merge-patch+json";
 
 /// Writes the paths of one resource (and its subresources) into `paths`.
 fn resource_paths(d: &ResourceDef, schemas: &Schemas, paths: &mut Map<String, Value>) {
@@ -508,7 +519,7 @@ fn resource_paths(d: &ResourceDef, schemas: &Schemas, paths: &mut Map<String, Va
                 format!("patch{camel}{scope}{k}"),
                 format!("partially update the specified {k}"),
                 write_params(true),
-                Some((PATCH_MEDIA, PATCH)),
+                Some((kind.patch_media(), PATCH)),
                 &[("200", "OK", def), ("201", "Created", def)],
             ),
         );
@@ -584,7 +595,7 @@ fn resource_paths(d: &ResourceDef, schemas: &Schemas, paths: &mut Map<String, Va
                         format!("patch{camel}{scope}{k}{suffix}"),
                         format!("partially update {} of the specified {k}", s.name),
                         write_params(true),
-                        Some((PATCH_MEDIA, PATCH)),
+                        Some((kind.patch_media(), PATCH)),
                         &[("200", "OK", sd), ("201", "Created", sd)],
                     ),
                 ),
