@@ -10,6 +10,7 @@ pub mod conversion;
 pub mod defaults;
 pub mod fieldvalidation;
 pub mod http;
+pub mod openapi;
 pub mod printers;
 pub mod protobuf;
 pub mod registry;

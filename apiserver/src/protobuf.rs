@@ -34,7 +34,9 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use openapi_v2::{OPENAPI_V2_CONTENT_TYPE, OpenApiV2Op, openapi_v2_document};
+pub use openapi_v2::{
+    OPENAPI_V2_CONTENT_TYPE, OpenApiV2Op, openapi_v2_document, openapi_v2_document_with_definitions,
+};
 
 /// The Content-Type kubectl ≥1.32 and helm 4 send.
 pub const CONTENT_TYPE: &str = "application/vnd.kubernetes.protobuf";

@@ -3,14 +3,18 @@
 //! kubectl 1.27 and 1.28 read only `/openapi/v2`, and only as protobuf, to learn whether
 //! the server validates fields itself: for the object's group, version and kind they look
 //! for a PATCH operation tagged `x-kubernetes-group-version-kind` that takes a
-//! `fieldValidation` query parameter. This document carries exactly that, one operation
-//! per kind. It has no `definitions` on purpose: when kubectl finds no schema for a kind
-//! it computes strategic merge patches from its compiled-in types, which is right; a
-//! schema without properties would make it replace lists instead of merging them.
+//! `fieldValidation` query parameter. The document carries one such operation per kind.
+//!
+//! [`openapi_v2_document_with_definitions`] adds the schemas (`definitions`), which
+//! `kubectl explain` reads and from which client-side apply takes strategic merge metadata:
+//! the definitions must carry `x-kubernetes-patch-merge-key`/`x-kubernetes-patch-strategy`,
+//! or kubectl replaces lists instead of merging them.
 //!
 //! Field numbers are those of gnostic's `openapiv2/OpenAPIv2.proto`.
 
-use super::wire::put_len;
+use serde_json::Value;
+
+use super::wire::{WireType, put_key, put_len, put_uint};
 
 /// Content-Type to answer /openapi/v2 with (must parse with Go's mime.ParseMediaType).
 pub const OPENAPI_V2_CONTENT_TYPE: &str =
@@ -31,6 +35,16 @@ pub struct OpenApiV2Op {
 
 /// Encodes a minimal gnostic `openapi.v2.Document` with one PATCH operation per entry, each carrying a `fieldValidation` query parameter and an `x-kubernetes-group-version-kind` vendor extension.
 pub fn openapi_v2_document(ops: &[OpenApiV2Op], version: &str) -> Vec<u8> {
+    openapi_v2_document_with_definitions(ops, &[], version)
+}
+
+/// Same, with `definitions`: `(name, schema)` pairs, each schema a Swagger 2.0 JSON schema
+/// (`$ref`s as `#/definitions/...`), encoded as gnostic `Schema` messages.
+pub fn openapi_v2_document_with_definitions(
+    ops: &[OpenApiV2Op],
+    definitions: &[(String, Value)],
+    version: &str,
+) -> Vec<u8> {
     // The parameter is the same for every operation: ParametersItem{parameter(1):
     // Parameter{non_body_parameter(2): NonBodyParameter{query_parameter_sub_schema(3):
     // {in(2), name(4), type(6)}}}}.
@@ -82,7 +96,163 @@ pub fn openapi_v2_document(ops: &[OpenApiV2Op], version: &str) -> Vec<u8> {
     put_len(&mut document, 1, b"2.0");
     put_len(&mut document, 2, &info);
     put_len(&mut document, 8, &paths);
+    if !definitions.is_empty() {
+        // Definitions{additional_properties(1): NamedSchema{name(1), value(2)}}.
+        let mut defs = Vec::new();
+        for (name, schema) in definitions {
+            let mut named = Vec::new();
+            put_len(&mut named, 1, name.as_bytes());
+            put_len(&mut named, 2, &schema_message(schema));
+            put_len(&mut defs, 1, &named);
+        }
+        put_len(&mut document, 9, &defs);
+    }
     document
+}
+
+/// A gnostic `Any` holding `value` as YAML (JSON text is valid YAML).
+fn any(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_len(&mut out, 2, value.to_string().as_bytes());
+    out
+}
+
+fn put_double(out: &mut Vec<u8>, tag: u32, value: f64) {
+    put_key(out, tag, WireType::Fixed64);
+    out.extend_from_slice(&value.to_le_bytes());
+}
+
+/// Encodes a JSON schema as a gnostic `Schema` message.
+fn schema_message(schema: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    let Value::Object(m) = schema else {
+        return out;
+    };
+    let text = |out: &mut Vec<u8>, tag: u32, key: &str| {
+        if let Some(Value::String(s)) = m.get(key) {
+            put_len(out, tag, s.as_bytes());
+        }
+    };
+    let double = |out: &mut Vec<u8>, tag: u32, key: &str| {
+        if let Some(n) = m.get(key).and_then(Value::as_f64) {
+            put_double(out, tag, n);
+        }
+    };
+    let int = |out: &mut Vec<u8>, tag: u32, key: &str| {
+        if let Some(n) = m.get(key).and_then(Value::as_i64) {
+            put_uint(out, tag, n as u64);
+        }
+    };
+    let flag = |out: &mut Vec<u8>, tag: u32, key: &str| {
+        if m.get(key).and_then(Value::as_bool) == Some(true) {
+            put_uint(out, tag, 1);
+        }
+    };
+    text(&mut out, 1, "$ref");
+    text(&mut out, 2, "format");
+    text(&mut out, 3, "title");
+    text(&mut out, 4, "description");
+    if let Some(d) = m.get("default") {
+        put_len(&mut out, 5, &any(d));
+    }
+    double(&mut out, 6, "multipleOf");
+    double(&mut out, 7, "maximum");
+    flag(&mut out, 8, "exclusiveMaximum");
+    double(&mut out, 9, "minimum");
+    flag(&mut out, 10, "exclusiveMinimum");
+    int(&mut out, 11, "maxLength");
+    int(&mut out, 12, "minLength");
+    text(&mut out, 13, "pattern");
+    int(&mut out, 14, "maxItems");
+    int(&mut out, 15, "minItems");
+    flag(&mut out, 16, "uniqueItems");
+    int(&mut out, 17, "maxProperties");
+    int(&mut out, 18, "minProperties");
+    if let Some(Value::Array(required)) = m.get("required") {
+        for r in required.iter().filter_map(Value::as_str) {
+            put_len(&mut out, 19, r.as_bytes());
+        }
+    }
+    if let Some(Value::Array(values)) = m.get("enum") {
+        for v in values {
+            put_len(&mut out, 20, &any(v));
+        }
+    }
+    // AdditionalPropertiesItem{schema(1) | boolean(2)}.
+    match m.get("additionalProperties") {
+        Some(Value::Bool(b)) => {
+            let mut item = Vec::new();
+            put_uint(&mut item, 2, u64::from(*b));
+            put_len(&mut out, 21, &item);
+        }
+        Some(sub @ Value::Object(_)) => {
+            let mut item = Vec::new();
+            put_len(&mut item, 1, &schema_message(sub));
+            put_len(&mut out, 21, &item);
+        }
+        _ => {}
+    }
+    // TypeItem{value(1)*}.
+    match m.get("type") {
+        Some(Value::String(t)) => {
+            let mut item = Vec::new();
+            put_len(&mut item, 1, t.as_bytes());
+            put_len(&mut out, 22, &item);
+        }
+        Some(Value::Array(types)) => {
+            let mut item = Vec::new();
+            for t in types.iter().filter_map(Value::as_str) {
+                put_len(&mut item, 1, t.as_bytes());
+            }
+            put_len(&mut out, 22, &item);
+        }
+        _ => {}
+    }
+    // ItemsItem{schema(1)*}.
+    match m.get("items") {
+        Some(sub @ Value::Object(_)) => {
+            let mut item = Vec::new();
+            put_len(&mut item, 1, &schema_message(sub));
+            put_len(&mut out, 23, &item);
+        }
+        Some(Value::Array(subs)) => {
+            let mut item = Vec::new();
+            for sub in subs {
+                put_len(&mut item, 1, &schema_message(sub));
+            }
+            put_len(&mut out, 23, &item);
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(all)) = m.get("allOf") {
+        for sub in all {
+            put_len(&mut out, 24, &schema_message(sub));
+        }
+    }
+    // Properties{additional_properties(1): NamedSchema{name(1), value(2)}}.
+    if let Some(Value::Object(props)) = m.get("properties") {
+        let mut item = Vec::new();
+        for (name, sub) in props {
+            let mut named = Vec::new();
+            put_len(&mut named, 1, name.as_bytes());
+            put_len(&mut named, 2, &schema_message(sub));
+            put_len(&mut item, 1, &named);
+        }
+        put_len(&mut out, 25, &item);
+    }
+    text(&mut out, 26, "discriminator");
+    flag(&mut out, 27, "readOnly");
+    if let Some(e) = m.get("example") {
+        put_len(&mut out, 30, &any(e));
+    }
+    // Vendor extensions: NamedAny{name(1), value(2)}.
+    for (name, value) in m.iter().filter(|(k, _)| k.starts_with("x-")) {
+        let mut named = Vec::new();
+        put_len(&mut named, 1, name.as_bytes());
+        put_len(&mut named, 2, &any(value));
+        put_len(&mut out, 31, &named);
+    }
+    out
 }
 
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML); keeps an empty group

@@ -41,6 +41,8 @@ pub struct WriteContext {
     pub user_agent: Option<String>,
     /// `fieldValidation`: how unknown or duplicate fields are treated.
     pub field_validation: FieldValidation,
+    /// Paths of keys the request body held twice (found by the HTTP layer in JSON bodies).
+    pub duplicate_fields: Vec<String>,
     /// `force` of a server-side apply.
     pub force: bool,
     /// Warnings for the client (`Warning: 299 - "..."` headers), collected while the request runs.
@@ -82,6 +84,7 @@ impl WriteContext {
             field_manager: Some(manager.to_string()),
             user_agent: None,
             field_validation: FieldValidation::Ignore,
+            duplicate_fields: Vec::new(),
             force: false,
             warnings: Arc::default(),
         }
@@ -193,6 +196,7 @@ pub struct Registry {
     table: RwLock<ResourceTable>,
     authorizer: Box<dyn Authorizer>,
     shutdown: CancellationToken,
+    openapi: crate::openapi::Catalog,
 }
 
 /// Kinds whose `metadata.generation` is tracked (set to 1 on create, bumped on spec changes).
@@ -249,7 +253,13 @@ impl Registry {
             table: RwLock::new(table),
             authorizer,
             shutdown,
+            openapi: Default::default(),
         }
+    }
+
+    /// The OpenAPI schemas and documents (custom kinds add their schemas here).
+    pub fn openapi(&self) -> &crate::openapi::Catalog {
+        &self.openapi
     }
 
     /// The store underneath (for readiness and benchmarks).
@@ -673,6 +683,7 @@ impl Registry {
             }
             check_type(def, &mut patched)?;
             check_identity(def, ns, name, &mut patched)?;
+            fieldvalidation::check_patch(def, &mut patched, patch_type, body, ctx)?;
             match self
                 .write_update(
                     def,
