@@ -275,12 +275,17 @@ spec:
     let containers = d["spec"]["template"]["spec"]["containers"]
         .as_array()
         .expect("containers");
-    let names: Vec<&str> = containers
+    let mut names: Vec<&str> = containers
         .iter()
         .filter_map(|c| c["name"].as_str())
         .collect();
+    names.sort_unstable();
     assert_eq!(names, ["a", "b", "c"], "{d}");
-    let env: Vec<&str> = containers[0]["env"]
+    let a = containers
+        .iter()
+        .find(|c| c["name"] == "a")
+        .expect("container a");
+    let env: Vec<&str> = a["env"]
         .as_array()
         .expect("env")
         .iter()

@@ -22,7 +22,11 @@
 //!   patch handler does, reporting the patch body's duplicates before the patched object's
 //!   unknown fields.
 //!
-//! Kinds without a built-in schema (custom resources) are left to the CRD code.
+//! [`check`] and [`check_patch`] skip kinds without a built-in schema; for custom resources
+//! the CRD code calls [`check_custom`] and [`check_custom_patch`] with the version's
+//! `openAPIV3Schema`: structural semantics (an object keeps only the fields it declares unless
+//! it preserves unknown fields; an embedded resource's `metadata` is an `ObjectMeta`), and
+//! wrong types left to the schema validation.
 // SIMPLIFICATION: only JSON bodies are scanned for duplicate keys (not YAML), the value shown
 // in a patch error is the patch body rather than Go's rendering of it, numbers with a zero
 // fraction are accepted for integers, and formats (base64, date-time) are not checked; see
