@@ -152,7 +152,9 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// `spec.versions: Invalid value: ...` (upstream prints the whole Go slice; we abbreviate it).
+/// `spec.versions: Invalid value: ...`.
+// SIMPLIFICATION: upstream prints the whole Go slice as the value; it is abbreviated here. See
+// README#differences.
 fn versions_invalid(detail: &str) -> Cause {
     Cause::new(
         "FieldValueInvalid",
@@ -314,6 +316,8 @@ pub fn validate(crd: &Value, old: Option<&Value>) -> Vec<Cause> {
                     ));
                 }
             }
+            // SIMPLIFICATION: a Webhook strategy is accepted but never called: versions convert
+            // as with None (only apiVersion changes); see README#differences.
             "Webhook" => {
                 if conv
                     .pointer("/webhook/clientConfig")
@@ -839,6 +843,9 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
 }
 
 /// The versions a stored CRD serves, in discovery order (empty until its names are accepted).
+// SIMPLIFICATION: the registry stores objects at the first served version (the preferred one),
+// not at the `storage` version; with None conversion only `apiVersion` differs. See
+// README#differences.
 pub fn served_versions(crd: &Value) -> Vec<ServedVersion> {
     if !is_condition_true(crd, "Established") && !is_condition_true(crd, "NamesAccepted") {
         return vec![];

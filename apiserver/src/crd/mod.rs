@@ -443,6 +443,8 @@ pub(crate) fn on_delete(def: &ResourceDef, obj: &mut Value, finalizers: &mut Vec
 
 /// Hook: after a CRD was marked for deletion: delete its objects and, once none is left,
 /// remove the finalizer (which deletes the CRD unless other finalizers hold it).
+// SIMPLIFICATION: this runs within the delete request (upstream's cleanup controller runs a moment
+// later), so the CRD is usually gone when the delete answers; see README#differences.
 pub(crate) async fn after_delete_marked(reg: &Registry, def: &ResourceDef, name: &str) {
     if !is_crd(def) {
         return;
