@@ -18,8 +18,7 @@ fn helm_binary() -> PathBuf {
         return local;
     }
     std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("helm")).find(|p| p.is_file()))
-        .flatten()
+        .and_then(|p| std::env::split_paths(&p).map(|d| d.join("helm")).find(|p| p.is_file()))
         .expect("helm 4 is not installed: run .ci/run (it installs .tools/bin/helm) or set KUBESIM_HELM")
 }
 
