@@ -121,12 +121,22 @@ async fn wait_unschedulable(c: &TestCluster, pod: &str) -> Value {
 
 /// Waits (with a kube-rs watch) for an Event with `reason` about `pod` and returns it.
 async fn wait_event(client: &kube::Client, pod: &str, reason: &str) -> Event {
+    wait_event_where(client, pod, reason, |_| true).await
+}
+
+/// Same, for an Event that also satisfies `pred`.
+async fn wait_event_where(
+    client: &kube::Client,
+    pod: &str,
+    reason: &str,
+    pred: impl Fn(&Event) -> bool,
+) -> Event {
     let api: Api<Event> = Api::namespaced(client.clone(), "default");
     let cfg = watcher::Config::default().fields(&format!("involvedObject.name={pod}"));
     let mut stream = Box::pin(
         watcher::watcher(api, cfg)
             .applied_objects()
-            .try_filter(|e| futures::future::ready(e.reason.as_deref() == Some(reason))),
+            .try_filter(|e| futures::future::ready(e.reason.as_deref() == Some(reason) && pred(e))),
     );
     let found = tokio::time::timeout(Duration::from_secs(60), stream.next()).await;
     match found {
@@ -188,6 +198,35 @@ async fn a_fitting_pod_is_bound_and_a_big_one_waits_for_a_bigger_node() {
         .await,
     );
     assert_eq!(events["items"][0]["message"], expected, "{events}");
+
+    // A node update makes the scheduler retry; the identical failure bumps the same Event.
+    c.kubectl_ok(None, &["label", "node", "node-1", "tier=web"])
+        .await;
+    let repeated = wait_event_where(&client, "big", "FailedScheduling", |e| {
+        e.count.unwrap_or(0) >= 2
+    })
+    .await;
+    assert_eq!(repeated.metadata.name, failed.metadata.name);
+    assert!(repeated.last_timestamp >= failed.last_timestamp);
+    let events = json(
+        &c.kubectl_ok(
+            None,
+            &[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=big,reason=FailedScheduling",
+                "-o",
+                "json",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(
+        events["items"].as_array().map(Vec::len),
+        Some(1),
+        "{events}"
+    );
 
     add_nodes(&client, vec![node_named_big()]).await;
     assert_eq!(wait_scheduled(&c, "big").await, "node-big");

@@ -292,4 +292,40 @@ mod tests {
         }
         assert_eq!(alg.next_start_node_index, 120);
     }
+
+    /// The algorithm alone, without the API: schedules 10,000 pods onto 1,000 nodes in the
+    /// cache. Run with `cargo test --release -p kubesim-scheduler -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "benchmark: run with --release --ignored --nocapture"]
+    fn algorithm_throughput_10000_pods_on_1000_nodes() {
+        let mut cache = cache_with(
+            (0..1000)
+                .map(|i| {
+                    node(
+                        &format!("n{i:04}"),
+                        &[("cpu", "32"), ("memory", "64Gi"), ("pods", "110")],
+                        &[("kubernetes.io/hostname", &format!("n{i:04}"))],
+                    )
+                })
+                .collect(),
+        );
+        let mut alg = Algorithm::new(0, 1);
+        let start = tokio::time::Instant::now();
+        for i in 0..10_000 {
+            let p = info(pod(
+                &format!("p{i:05}"),
+                &[("cpu", "100m"), ("memory", "128Mi")],
+                &[],
+            ));
+            match alg.schedule(&cache, &p, None) {
+                Decision::Fits { node, .. } => cache.assume(p, &node),
+                other => panic!("{other:?}"),
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "algorithm alone: 10000 pods on 1000 nodes in {secs:.2} s = {:.0} pods/s",
+            10_000.0 / secs
+        );
+    }
 }

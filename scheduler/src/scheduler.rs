@@ -718,7 +718,9 @@ impl Scheduler {
                 self.cache.forget(&key);
                 self.queue
                     .move_for_event(Some(ASSIGNED_POD_DELETED), Instant::now());
-                if matches!(&source, kube::Error::Api(s) if s.code == 404) {
+                let gone = matches!(&source, kube::Error::Api(s) if s.code == 404);
+                if gone || self.queue.get(&key).is_none() {
+                    // The pod was deleted meanwhile: nothing to retry or report.
                     self.queue.delete(&key);
                     return;
                 }

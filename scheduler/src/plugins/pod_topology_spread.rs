@@ -138,13 +138,13 @@ pub fn pre_filter(pod: &PodInfo, nodes: &[&NodeInfo]) -> PreFilterState {
             continue;
         }
         for c in &cs {
+            let Some(value) = node.labels().get(&c.topology_key) else {
+                continue;
+            };
             if !included(c, pod, node) {
                 continue;
             }
-            let pair = (
-                c.topology_key.clone(),
-                node.labels()[&c.topology_key].clone(),
-            );
+            let pair = (c.topology_key.clone(), value.clone());
             *counts.entry(pair).or_default() += count_matching(node, &c.selector, pod.namespace());
         }
     }
@@ -213,7 +213,9 @@ pub fn pre_score(pod: &PodInfo, feasible: &[&NodeInfo], all: &[&NodeInfo]) -> Pr
                 sizes[i] += 1;
                 continue;
             }
-            let v = &node.labels()[&c.topology_key];
+            let Some(v) = node.labels().get(&c.topology_key) else {
+                continue;
+            };
             values[i].insert(v);
             counts
                 .entry((c.topology_key.clone(), v.clone()))
@@ -227,13 +229,13 @@ pub fn pre_score(pod: &PodInfo, feasible: &[&NodeInfo], all: &[&NodeInfo]) -> Pr
     }
     for node in all.iter().filter(|n| has_all_keys(n, &cs)) {
         for c in &cs {
+            let Some(value) = node.labels().get(&c.topology_key) else {
+                continue;
+            };
             if !included(c, pod, node) {
                 continue;
             }
-            let pair = (
-                c.topology_key.clone(),
-                node.labels()[&c.topology_key].clone(),
-            );
+            let pair = (c.topology_key.clone(), value.clone());
             if let Some(n) = counts.get_mut(&pair) {
                 *n += count_matching(node, &c.selector, pod.namespace());
             }
@@ -257,7 +259,7 @@ pub fn score(state: &PreScoreState, pod: &PodInfo, node: &NodeInfo) -> Option<i6
     }
     let mut total = 0.0;
     for (i, c) in state.constraints.iter().enumerate() {
-        let value = &node.labels()[&c.topology_key];
+        let value = node.labels().get(&c.topology_key)?;
         let count = if c.topology_key == HOSTNAME {
             count_matching(node, &c.selector, pod.namespace())
         } else {
