@@ -122,6 +122,17 @@ impl Cluster {
             .await
             .map_err(|e| anyhow::anyhow!("bootstrapping the cluster: {e}"))?;
 
+        let scheduler = kubesim_scheduler::run(
+            in_process_client(&router, "system:kube-scheduler", &[]),
+            kubesim_scheduler::Context::default(),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move {
+            if let Err(e) = scheduler.await {
+                tracing::error!(error = %e, "The scheduler stopped.");
+            }
+        });
+
         let context = config.context_name();
         let server = format!("https://{addr}");
         let kubeconfig = match &config.kubeconfig {
@@ -188,14 +199,7 @@ impl ClusterHandle {
 
     /// A `kube::Client` whose transport is the router itself (no socket), acting as `user`.
     pub fn client_as(&self, user: &str, groups: &[&str]) -> kube::Client {
-        let identity = Identity::new(user, groups);
-        let service = tower::ServiceBuilder::new()
-            .map_request(move |mut req: http::Request<kube::client::Body>| {
-                req.extensions_mut().insert(identity.clone());
-                req
-            })
-            .service(self.router.clone());
-        kube::Client::new(service, "default")
+        in_process_client(&self.router, user, groups)
     }
 
     /// An in-process client with the admin's rights.
@@ -235,4 +239,16 @@ impl ClusterHandle {
             }
         }
     }
+}
+
+/// A `kube::Client` whose transport is `router` itself (no socket), acting as `user`.
+fn in_process_client(router: &Router, user: &str, groups: &[&str]) -> kube::Client {
+    let identity = Identity::new(user, groups);
+    let service = tower::ServiceBuilder::new()
+        .map_request(move |mut req: http::Request<kube::client::Body>| {
+            req.extensions_mut().insert(identity.clone());
+            req
+        })
+        .service(router.clone());
+    kube::Client::new(service, "default")
 }
