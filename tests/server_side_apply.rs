@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 
 use common::{TestCluster, json};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
@@ -532,35 +531,9 @@ async fn raw_apply_answers_as_upstream() {
     c.handle.shutdown().await;
 }
 
-/// The Python that has the `kubernetes` package: `$KUBESIM_PYTHON`, else the repo's `.venv`.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("KUBESIM_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    assert!(
-        venv.is_file(),
-        "no Python with the kubernetes client: run .ci/run (it creates .venv) or set KUBESIM_PYTHON"
-    );
-    venv
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_client_server_side_apply() {
     let c = TestCluster::start().await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/ssa_test.py");
-    let out = tokio::process::Command::new(python())
-        .arg(&script)
-        .arg(&c.kubeconfig)
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "python server-side apply test failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::run_python(&c, "ssa_test.py").await;
     c.handle.shutdown().await;
 }

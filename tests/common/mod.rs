@@ -152,3 +152,37 @@ pub fn kubectl_binary(version: Option<&str>) -> PathBuf {
 pub fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
 }
+
+/// Runs a script of tests/python/ with the Python that has the `kubernetes` client
+/// (`$KUBESIM_PYTHON`, else the repo's `.venv`) against this cluster's kubeconfig; fails the test
+/// with the script's output if it fails.
+pub async fn run_python(c: &TestCluster, script: &str) {
+    let python = match std::env::var_os("KUBESIM_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+            assert!(
+                venv.is_file(),
+                "no Python with the kubernetes client: run .ci/run (it creates .venv) or set KUBESIM_PYTHON"
+            );
+            venv
+        }
+    };
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let out = tokio::process::Command::new(python)
+        .arg(&script)
+        .arg(&c.kubeconfig)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
