@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::{TestCluster, json};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::api::{Api, Patch, PatchParams, PostParams};

@@ -655,32 +655,10 @@ pub(crate) async fn update_scale(
             crate::registry::apply_patch(&current, pt, body)?
         }
     };
-    let replicas = match wanted.pointer("/spec/replicas") {
-        None | Some(Value::Null) => 0,
-        Some(r) => r
-            .as_i64()
-            .ok_or_else(|| ApiError::BadRequest("Scale.spec.replicas must be an integer".into()))?,
-    };
-    if replicas < 0 {
-        return Err(ApiError::invalid(
-            "autoscaling",
-            "Scale",
-            name,
-            vec![Cause::invalid(
-                "spec.replicas",
-                &json!(replicas),
-                "must be greater than or equal to 0",
-            )],
-        ));
-    }
+    let replicas = crate::registry::desired_replicas(&wanted, name)?;
     let mut next = obj.clone();
     jsonpath::set_simple(&mut next, &scale.spec_replicas, json!(replicas));
-    let rv = meta::meta_str(&wanted, "resourceVersion").to_string();
-    if rv.is_empty() {
-        meta::meta_mut(&mut next).remove("resourceVersion");
-    } else {
-        meta::meta_mut(&mut next).insert("resourceVersion".into(), json!(rv));
-    }
+    crate::registry::carry_resource_version(&mut next, &wanted);
     let (updated, _) = reg.update(def, ns, name, next, Target::Main, ctx).await?;
     Ok(scale_of(scale, &updated))
 }

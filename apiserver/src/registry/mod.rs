@@ -22,6 +22,7 @@ use apply::Tracking;
 pub use patch::PatchType;
 pub(crate) use patch::apply as apply_patch;
 pub use subresources::{ScaleChange, selector_string, success};
+pub(crate) use subresources::{carry_resource_version, desired_replicas};
 pub use watch::{WatchItem, WatchOptions};
 
 use crate::auth::{Authorizer, Identity};

@@ -39,32 +39,10 @@ impl Registry {
             ScaleChange::Replace(v) => v,
             ScaleChange::Patch(pt, body) => patch::apply(&current, pt, body)?,
         };
-        let replicas = match wanted.pointer("/spec/replicas") {
-            None | Some(Value::Null) => 0,
-            Some(r) => r.as_i64().ok_or_else(|| {
-                ApiError::BadRequest("Scale.spec.replicas must be an integer".into())
-            })?,
-        };
-        if replicas < 0 {
-            return Err(ApiError::invalid(
-                "autoscaling",
-                "Scale",
-                name,
-                vec![Cause::invalid(
-                    "spec.replicas",
-                    &json!(replicas),
-                    "must be greater than or equal to 0",
-                )],
-            ));
-        }
+        let replicas = desired_replicas(&wanted, name)?;
         let mut next = obj.clone();
         next["spec"]["replicas"] = json!(replicas);
-        let rv = meta::meta_str(&wanted, "resourceVersion");
-        if rv.is_empty() {
-            meta::meta_mut(&mut next).remove("resourceVersion");
-        } else {
-            meta::meta_mut(&mut next).insert("resourceVersion".into(), json!(rv));
-        }
+        carry_resource_version(&mut next, &wanted);
         let (updated, _) = self.update(def, ns, name, next, Target::Main, ctx).await?;
         Ok(scale_of(&updated))
     }
@@ -185,6 +163,39 @@ impl Registry {
             }
         }
         Ok(out)
+    }
+}
+
+/// The replicas a Scale write asks for, checked as upstream's Scale validation does.
+pub(crate) fn desired_replicas(wanted: &Value, name: &str) -> Result<i64, ApiError> {
+    let replicas = match wanted.pointer("/spec/replicas") {
+        None | Some(Value::Null) => 0,
+        Some(r) => r
+            .as_i64()
+            .ok_or_else(|| ApiError::BadRequest("Scale.spec.replicas must be an integer".into()))?,
+    };
+    if replicas < 0 {
+        return Err(ApiError::invalid(
+            "autoscaling",
+            "Scale",
+            name,
+            vec![Cause::invalid(
+                "spec.replicas",
+                &json!(replicas),
+                "must be greater than or equal to 0",
+            )],
+        ));
+    }
+    Ok(replicas)
+}
+
+/// Makes the Scale's resourceVersion (if any) the precondition of the write to the parent.
+pub(crate) fn carry_resource_version(next: &mut Value, wanted: &Value) {
+    let rv = meta::meta_str(wanted, "resourceVersion").to_string();
+    if rv.is_empty() {
+        meta::meta_mut(next).remove("resourceVersion");
+    } else {
+        meta::meta_mut(next).insert("resourceVersion".into(), json!(rv));
     }
 }
 
