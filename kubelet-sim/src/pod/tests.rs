@@ -310,7 +310,7 @@ fn failing_containers_crash_loop_with_growing_backoff() {
         )
     );
     // The crashed instance's logs stay readable.
-    assert_eq!(log_view(&h.rt.app[0]).last_terminated.is_some(), true);
+    assert!(log_view(&h.rt.app[0]).last_terminated.is_some());
 }
 
 #[test]
