@@ -394,7 +394,9 @@ impl PodRt {
             };
             let mut ctr = Ctr::new(&c.name, init, stages, waiting);
             if let Some(r) = pod.prior.ran.get(&c.name) {
-                // The container ran before kubesim restarted: it comes back as a restart.
+                // SIMPLIFICATION: the runtime does not survive a kubesim restart; a container
+                // that ran before comes back as a restart (after SandboxChanged) and its old
+                // logs are gone. See README#differences.
                 ctr.restart_count = *r;
                 ctr.created = (*r as u32).saturating_add(1);
             }
@@ -945,6 +947,8 @@ fn begin_pull(
                 };
                 return;
             }
+            // SIMPLIFICATION: pulls of different pods run in parallel; upstream serializes
+            // image pulls per node by default. See README#differences.
             fx.events
                 .push(event(c, env, "pulling", &[("image", &spec.image)]));
             let result = env.catalog.pull(&spec.image);
@@ -962,6 +966,8 @@ fn begin_pull(
     }
 }
 
+// SIMPLIFICATION: probes connect nowhere; they pass unless an annotation fails them, and exec
+// probes report no output. See README#differences.
 fn probe_output(kind: &ProbeKind, ip: &str) -> String {
     match kind {
         ProbeKind::Http => "HTTP probe failed with statuscode: 503".into(),

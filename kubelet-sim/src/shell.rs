@@ -927,6 +927,7 @@ impl Process {
                         None => self.jump(end),
                     }
                 }
+                // SIMPLIFICATION: an iteration without a sleep still takes `busy_loop`.
                 Op::LoopTick => {
                     if !self.slept_in_iteration {
                         self.pending.push_back(Effect::Sleep(ctx.busy_loop));

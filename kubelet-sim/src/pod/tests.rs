@@ -503,3 +503,38 @@ fn a_new_image_restarts_the_container() {
     assert_eq!(cs["restartCount"], 1);
     assert_eq!(cs["image"], "docker.io/library/nginx:1.27");
 }
+
+#[test]
+fn pods_seen_again_after_a_restart_come_back_as_restarts() {
+    let mut p = one("nginx:1.27", None, "Always");
+    p.status = serde_json::from_value(json!({
+        "phase": "Running",
+        "podIP": "10.2.0.7",
+        "containerStatuses": [{
+            "name": "c", "restartCount": 2, "containerID": "containerd://old",
+            "image": "nginx:1.27", "imageID": "", "ready": true,
+        }],
+    }))
+    .ok();
+    let mut h = Harness::fast(p);
+    h.run_for(Duration::from_secs(1));
+    assert_eq!(
+        h.events[0],
+        "Normal SandboxChanged: Pod sandbox changed, it will be killed and re-created."
+    );
+    let st = h.status();
+    assert_eq!(st["podIP"], "10.2.0.7");
+    assert_eq!(st["containerStatuses"][0]["restartCount"], 3);
+    assert_eq!(st["phase"], "Running");
+}
+
+#[test]
+fn finished_pods_are_left_alone_until_deleted() {
+    let mut p = one("busybox", Some(json!(["true"])), "Never");
+    p.status = serde_json::from_value(json!({"phase": "Succeeded"})).ok();
+    let mut h = Harness::fast(p);
+    let fx = h.advance();
+    assert!(fx.events.is_empty() && fx.wake.is_none() && !fx.delete);
+    h.pod.deleting = true;
+    assert!(h.advance().delete);
+}
