@@ -211,6 +211,8 @@ pub struct Instance {
     stop: Option<Stop>,
     /// The startup probe (if any) has succeeded.
     pub started: bool,
+    /// When the pending startup probe succeeds.
+    startup_at: Option<SimInstant>,
     /// Ready as the readiness probe (or its absence) says.
     pub ready: bool,
     readiness: ProbeRt,
@@ -608,13 +610,24 @@ impl PodRt {
                     times.extend(i.next_at);
                     times.extend(i.forced_exit.map(|f| f.0));
                     times.extend(i.stop.as_ref().map(|s| s.at));
-                    times.extend(i.readiness.next);
-                    times.extend(i.liveness.next);
+                    if i.stop.is_none() {
+                        if i.started {
+                            times.extend(i.readiness.next);
+                            times.extend(i.liveness.next);
+                        } else {
+                            times.extend(i.startup_at);
+                        }
+                    }
                 }
                 _ => {}
             }
         }
-        times.into_iter().min().map(|t| t.max(now))
+        // Everything due by `now` was done by the fixpoint; never ask to wake at `now` again
+        // (a stale timer must not make the worker spin).
+        times
+            .into_iter()
+            .min()
+            .map(|t| t.max(now.plus(Duration::from_millis(1))))
     }
 
     /// Releases what the pod held on the node.
@@ -837,6 +850,7 @@ fn drive(
                 forced_exit,
                 stop: None,
                 started,
+                startup_at: None,
                 ready: false,
                 readiness: ProbeRt {
                     next: None,
@@ -861,16 +875,12 @@ fn drive(
 }
 
 fn arm_probes(inst: &mut Instance, spec: &ContainerView, now: SimInstant) {
-    let first = |p: &Option<ProbeView>| p.as_ref().map(|p| now.plus(p.initial_delay));
+    // The startup probe succeeds at its first check; the other probes start after it.
+    inst.startup_at = spec.startup.as_ref().map(|s| now.plus(s.initial_delay));
+    let after = inst.startup_at.unwrap_or(now);
+    let first = |p: &Option<ProbeView>| p.as_ref().map(|p| now.plus(p.initial_delay).max(after));
     inst.readiness.next = first(&spec.readiness);
     inst.liveness.next = first(&spec.liveness);
-    if let Some(s) = &spec.startup {
-        // The startup probe succeeds at its first check.
-        inst.readiness.next = inst
-            .readiness
-            .next
-            .map(|t| t.max(now.plus(s.initial_delay)));
-    }
 }
 
 /// Starts a pull (or reports the image present, or the back-off).
@@ -1070,10 +1080,11 @@ fn run_instance(
     }
     // Startup probe: succeeds at its first check.
     if !inst.started
-        && let Some(s) = &spec.startup
-        && now >= inst.started_at.plus(s.initial_delay)
+        && let Some(at) = inst.startup_at
+        && now >= at
     {
         inst.started = true;
+        inst.startup_at = None;
         changed = true;
     }
     if !inst.started {

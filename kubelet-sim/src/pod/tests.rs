@@ -538,3 +538,27 @@ fn finished_pods_are_left_alone_until_deleted() {
     h.pod.deleting = true;
     assert!(h.advance().delete);
 }
+
+#[test]
+fn startup_probes_gate_started_and_the_other_probes() {
+    let mut p = one("nginx:1.27", None, "Always");
+    if let Some(spec) = p.spec.as_mut() {
+        spec.containers[0].startup_probe =
+            serde_json::from_value(json!({"tcpSocket": {"port": 80}, "initialDelaySeconds": 5}))
+                .ok();
+        spec.containers[0].liveness_probe =
+            serde_json::from_value(json!({"exec": {"command": ["true"]}})).ok();
+    }
+    let mut h = Harness::fast(p);
+    h.run_for(Duration::from_secs(3));
+    let cs = &h.status()["containerStatuses"][0];
+    assert_eq!(
+        (&cs["started"], &cs["ready"]),
+        (&json!(false), &json!(false))
+    );
+    // Nothing to do until the startup probe: the next wake-up is then, not now.
+    assert_eq!(h.advance().wake, Some(SimInstant(Duration::from_secs(5))));
+    h.run_for(Duration::from_secs(6));
+    let cs = &h.status()["containerStatuses"][0];
+    assert_eq!((&cs["started"], &cs["ready"]), (&json!(true), &json!(true)));
+}
