@@ -65,7 +65,31 @@ impl Default for Config {
     }
 }
 
+impl From<Profile> for kubesim_api::clock::Profile {
+    fn from(p: Profile) -> Self {
+        match p {
+            Profile::Fast => kubesim_api::clock::Profile::Fast,
+            Profile::Realistic => kubesim_api::clock::Profile::Realistic,
+        }
+    }
+}
+
 impl Config {
+    /// The node pools: from the config file if one is given, else one pool `default` of
+    /// `nodes` b3-16 nodes.
+    pub fn layout(&self) -> anyhow::Result<crate::pools::Layout> {
+        match &self.config_file {
+            None => Ok(crate::pools::Layout::default_pool(self.nodes)),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("reading cluster config {}: {e}", path.display())
+                })?;
+                crate::pools::Layout::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("cluster config {}: {e:#}", path.display()))
+            }
+        }
+    }
+
     /// An in-memory cluster on a free loopback port that writes no kubeconfig (for tests).
     pub fn ephemeral_for_tests() -> Self {
         Config {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod kubeconfig;
 pub mod pki;
+pub mod pools;
 pub mod serve;
 
 use std::net::SocketAddr;
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use axum::Router;
-use kubesim_api::ResourceTable;
+use kubesim_api::{ResourceTable, wellknown};
 use kubesim_apiserver::auth::{AllowAll, Identity, TokenAuthenticator};
 use kubesim_apiserver::http::{ApiState, router};
 use kubesim_apiserver::registry::{Registry, WriteContext};
@@ -60,6 +61,7 @@ impl Cluster {
                 cf.display()
             );
         }
+        let layout = config.layout()?;
         let store_opts = StoreOptions {
             window: config.watch_window.max(1),
             ..StoreOptions::default()
@@ -95,11 +97,13 @@ impl Cluster {
         )?;
 
         let ready = Arc::new(AtomicBool::new(false));
+        let kubelets = kubesim_kubelet::Kubelets::default();
         let state = ApiState {
             registry: registry.clone(),
             tokens: TokenAuthenticator::default(),
             ready: ready.clone(),
             server_address: Arc::new(std::sync::RwLock::new(addr.to_string())),
+            kubelet: Some(Arc::new(InProcessKubelets(kubelets.clone()))),
         };
         let router = router(state);
         let tls = serve::tls_config(&pki)?;
@@ -133,6 +137,41 @@ impl Cluster {
             }
         });
 
+        // Simulated kubelets: each node writes as `system:node:<name>`; the one shared pod
+        // watch runs as `system:kubesim-kubelets` (group system:nodes).
+        let started = std::time::SystemTime::now();
+        let nodes = layout.nodes();
+        let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+        let node_router = router.clone();
+        let kubelet_ctx = kubesim_kubelet::Context {
+            clock: kubesim_api::clock::Clock::new(
+                Arc::new(kubesim_kubelet::TokioTime::new()),
+                config.time_scale,
+                config.profile.into(),
+            ),
+            nodes,
+            client_for: Arc::new(move |node: &str| {
+                in_process_client(
+                    &node_router,
+                    &format!("{}{node}", wellknown::USER_NODE_PREFIX),
+                    &[wellknown::GROUP_SYSTEM_NODES],
+                )
+            }),
+            kubelets,
+        };
+        let watch_client = in_process_client(
+            &router,
+            "system:kubesim-kubelets",
+            &[wellknown::GROUP_SYSTEM_NODES],
+        );
+        let kubelet_shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            if let Err(e) = kubesim_kubelet::run(watch_client, kubelet_ctx, kubelet_shutdown).await
+            {
+                tracing::error!(error = %e, "Simulated kubelets stopped.");
+            }
+        });
+
         let context = config.context_name();
         let server = format!("https://{addr}");
         let kubeconfig = match &config.kubeconfig {
@@ -147,6 +186,14 @@ impl Cluster {
                 Some(p)
             }
         };
+        // `/readyz` turns 200 once every initial node is Ready (watched, not polled).
+        let admin = in_process_client(&router, pki::ADMIN_USER, &[wellknown::GROUP_SYSTEM_MASTERS]);
+        tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            kubesim_kubelet::wait_until_ready(admin, &node_names, started),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("the initial nodes did not become Ready within 60 s"))??;
         ready.store(true, Ordering::Release);
         tracing::info!(%addr, "Cluster ready.");
         Ok(ClusterHandle {
@@ -241,7 +288,7 @@ impl ClusterHandle {
     }
 }
 
-/// A `kube::Client` whose transport is `router` itself (no socket), acting as `user`.
+/// A `kube::Client` whose transport is `router` (no socket), acting as `user`.
 fn in_process_client(router: &Router, user: &str, groups: &[&str]) -> kube::Client {
     let identity = Identity::new(user, groups);
     let service = tower::ServiceBuilder::new()
@@ -251,4 +298,20 @@ fn in_process_client(router: &Router, user: &str, groups: &[&str]) -> kube::Clie
         })
         .service(router.clone());
     kube::Client::new(service, "default")
+}
+
+/// The API server's way to the simulated kubelets' API (for `pods/{name}/log`): the node's
+/// kubelet router, called in process.
+struct InProcessKubelets(kubesim_kubelet::Kubelets);
+
+impl kubesim_apiserver::http::KubeletConnector for InProcessKubelets {
+    fn call(
+        &self,
+        node: &str,
+        req: http::Request<axum::body::Body>,
+    ) -> futures::future::BoxFuture<'static, Option<axum::response::Response>> {
+        use tower::ServiceExt as _;
+        let router = self.0.router(node);
+        Box::pin(async move { router?.oneshot(req).await.ok() })
+    }
 }

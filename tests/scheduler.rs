@@ -147,7 +147,8 @@ async fn wait_event_where(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fitting_pod_is_bound_and_a_big_one_waits_for_a_bigger_node() {
-    let c = TestCluster::start().await;
+    // These tests bring their own Nodes: no simulated node pool.
+    let c = TestCluster::start_with(|cfg| cfg.nodes = 0).await;
     let client = three_nodes(&c).await;
 
     c.kubectl_ok(None, &["create", "-f", &manifest("small.yaml")])
@@ -239,7 +240,8 @@ fn node_named_big() -> Node {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_selectors_and_taints_steer_pods() {
-    let c = TestCluster::start().await;
+    // These tests bring their own Nodes: no simulated node pool.
+    let c = TestCluster::start_with(|cfg| cfg.nodes = 0).await;
     let client = c.kube_client().await;
     add_nodes(
         &client,
@@ -278,7 +280,8 @@ async fn node_selectors_and_taints_steer_pods() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn required_anti_affinity_places_one_replica_per_node() {
-    let c = TestCluster::start().await;
+    // These tests bring their own Nodes: no simulated node pool.
+    let c = TestCluster::start_with(|cfg| cfg.nodes = 0).await;
     let client = three_nodes(&c).await;
     c.kubectl_ok(None, &["create", "-f", &manifest("anti-affinity.yaml")])
         .await;
@@ -327,7 +330,8 @@ async fn nodes_of(c: &TestCluster) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topology_spread_puts_two_pods_in_each_of_three_zones() {
-    let c = TestCluster::start().await;
+    // These tests bring their own Nodes: no simulated node pool.
+    let c = TestCluster::start_with(|cfg| cfg.nodes = 0).await;
     let client = c.kube_client().await;
     add_nodes(
         &client,
@@ -364,7 +368,8 @@ async fn topology_spread_puts_two_pods_in_each_of_three_zones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_high_priority_pod_preempts_a_low_priority_one() {
-    let c = TestCluster::start().await;
+    // These tests bring their own Nodes: no simulated node pool.
+    let c = TestCluster::start_with(|cfg| cfg.nodes = 0).await;
     let client = three_nodes(&c).await;
     c.kubectl_ok(None, &["create", "-f", &manifest("priority.yaml")])
         .await;
@@ -438,7 +443,8 @@ async fn a_high_priority_pod_preempts_a_low_priority_one() {
 /// and waits until every one is bound. Run with
 /// `cargo test --release --test scheduler -- --ignored --nocapture`.
 async fn throughput(nodes: usize, pods: usize) {
-    let c = TestCluster::start().await;
+    // These tests bring their own Nodes: no simulated node pool.
+    let c = TestCluster::start_with(|cfg| cfg.nodes = 0).await;
     let client = c.handle.client();
     let node_api: Api<Node> = Api::all(client.clone());
     futures::stream::iter(0..nodes)

@@ -4,7 +4,9 @@
 //! No I/O and nothing async lives here.
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod error;
+pub mod flavor;
 pub mod resources;
 pub mod wellknown;
 

@@ -40,6 +40,7 @@ async fn api() -> Api {
         tokens,
         ready: ready.clone(),
         server_address: Arc::new(std::sync::RwLock::new("127.0.0.1:6443".into())),
+        kubelet: None,
     };
     Api {
         router: router(state),

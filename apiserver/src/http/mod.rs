@@ -41,6 +41,20 @@ pub struct ApiState {
     pub ready: Arc<AtomicBool>,
     /// The address clients reach the server on (for legacy `/api`).
     pub server_address: Arc<std::sync::RwLock<String>>,
+    /// How `pods/{name}/log` reaches the kubelet of the pod's node, if any runs.
+    pub kubelet: Option<Arc<dyn KubeletConnector>>,
+}
+
+/// Reaches the kubelet API of a node, as upstream's kubelet client does for `pods/{name}/log`.
+/// Implemented by the wiring (in-process simulated kubelets); the API server only forwards.
+pub trait KubeletConnector: Send + Sync {
+    /// Sends `req` (a kubelet API path such as `/containerLogs/ns/pod/c?follow=true`) to the
+    /// kubelet of `node`; `None` when no kubelet serves that node.
+    fn call(
+        &self,
+        node: &str,
+        req: http::Request<Body>,
+    ) -> futures::future::BoxFuture<'static, Option<Response>>;
 }
 
 /// The router serving the whole API. A panic in a handler (a bug) becomes a 500 Status for that
@@ -489,7 +503,9 @@ async fn respond(
             StatusCode::OK,
             &reg.get_scale(def, ns, name)?,
         )),
-        ("GET", Some(name), Some("log")) => pod_log(reg, def, ns, name, query),
+        ("GET", Some(name), Some("log")) => {
+            pod_log(st, def, ns, name, query, req.uri().query()).await
+        }
         ("POST", None, None) => {
             let (headers, body) = read_body(req).await?;
             let ct = header_str(&headers, header::CONTENT_TYPE);
@@ -689,15 +705,18 @@ fn delete_options(
     Ok(opts)
 }
 
-/// `pods/{name}/log`: until simulated kubelets run containers, no container has started.
-fn pod_log(
-    reg: &Registry,
+/// `pods/{name}/log`: picks the container, then proxies to the kubelet of the pod's node
+/// (upstream's `LogREST` + `LocationStreamer`): its body streams through, a 400 becomes a
+/// `BadRequest` with the kubelet's message. Without a kubelet the container is still waiting.
+async fn pod_log(
+    st: &ApiState,
     def: &ResourceDef,
     ns: Option<&str>,
     name: &str,
     q: &Query,
+    raw_query: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let pod = reg.get(def, ns, name)?;
+    let pod = st.registry.get(def, ns, name)?;
     let containers: Vec<&str> = pod
         .pointer("/spec/containers")
         .and_then(Value::as_array)
@@ -720,6 +739,36 @@ fn pod_log(
             )));
         }
     };
+    let node = pod.pointer("/spec/nodeName").and_then(Value::as_str);
+    if let (Some(kubelet), Some(node)) = (&st.kubelet, node.filter(|n| !n.is_empty())) {
+        let forwarded: Vec<&str> = raw_query
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("container="))
+            .collect();
+        let mut uri = format!("/containerLogs/{}/{name}/{container}", ns.unwrap_or(""));
+        if !forwarded.is_empty() {
+            uri = format!("{uri}?{}", forwarded.join("&"));
+        }
+        let req = http::Request::get(uri)
+            .body(Body::empty())
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        if let Some(resp) = kubelet.call(node, req).await {
+            let code = resp.status();
+            if code.is_success() {
+                return Ok(resp);
+            }
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .unwrap_or_default();
+            let msg = String::from_utf8_lossy(&body).trim().to_string();
+            return Err(match code {
+                StatusCode::NOT_FOUND => ApiError::not_found("", "pods", name),
+                StatusCode::BAD_REQUEST => ApiError::BadRequest(msg),
+                _ => ApiError::Internal(msg),
+            });
+        }
+    }
     Err(ApiError::BadRequest(format!(
         "container {container:?} in pod {name:?} is waiting to start: ContainerCreating"
     )))
