@@ -874,9 +874,7 @@ impl Registry {
                 }
             },
         }
-        let mut old_cmp = old.clone();
-        meta::meta_mut(&mut old_cmp).remove("resourceVersion");
-        if new == old_cmp {
+        if unchanged(&old, &new) {
             // Nothing changed: no write, no event, same resourceVersion (upstream's no-op update).
             return Ok(old);
         }
@@ -1205,17 +1203,36 @@ fn deletion_due(obj: &Value) -> bool {
 
 /// Whether anything outside metadata and status changed (what bumps `generation`).
 fn spec_changed(old: &Value, new: &Value) -> bool {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.as_object_mut() {
-            m.remove("metadata");
-            m.remove("status");
-            m.remove("apiVersion");
-            m.remove("kind");
+    !same_except(old, new, &["metadata", "status", "apiVersion", "kind"])
+}
+
+/// Whether two objects are equal in every top-level field but those in `skip` (no copies made:
+/// this runs on every write).
+fn same_except(a: &Value, b: &Value, skip: &[&str]) -> bool {
+    match (a.as_object(), b.as_object()) {
+        (Some(a), Some(b)) => {
+            let kept = |m: &'_ serde_json::Map<String, Value>| {
+                m.iter()
+                    .filter(|(k, _)| !skip.contains(&k.as_str()))
+                    .count()
+            };
+            kept(a) == kept(b)
+                && a.iter()
+                    .filter(|(k, _)| !skip.contains(&k.as_str()))
+                    .all(|(k, v)| b.get(k) == Some(v))
         }
-        v
-    };
-    strip(old) != strip(new)
+        _ => a == b,
+    }
+}
+
+/// Whether a write would store exactly what is stored, `resourceVersion` aside.
+fn unchanged(old: &Value, new: &Value) -> bool {
+    same_except(old, new, &["metadata"])
+        && same_except(
+            old.get("metadata").unwrap_or(&Value::Null),
+            new.get("metadata").unwrap_or(&Value::Null),
+            &["resourceVersion"],
+        )
 }
 
 /// Checks (and fills) `apiVersion` and `kind` of a body against the resource it is sent to.
