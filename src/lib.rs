@@ -126,6 +126,26 @@ impl Cluster {
             .await
             .map_err(|e| anyhow::anyhow!("bootstrapping the cluster: {e}"))?;
 
+        // One clock for every component: the same scale, profile and start.
+        let clock = kubesim_api::clock::Clock::new(
+            Arc::new(kubesim_kubelet::TokioTime::new()),
+            config.time_scale,
+            config.profile.into(),
+        );
+
+        let controllers = kubesim_controller_manager::run(
+            in_process_client(&router, "system:kube-controller-manager", &[]),
+            kubesim_controller_manager::Context {
+                clock: clock.clone(),
+            },
+            shutdown.clone(),
+        );
+        tasks.spawn(async move {
+            if let Err(e) = controllers.await {
+                tracing::error!(error = %e, "The controller manager stopped.");
+            }
+        });
+
         let scheduler = kubesim_scheduler::run(
             in_process_client(&router, "system:kube-scheduler", &[]),
             kubesim_scheduler::Context::default(),
@@ -144,11 +164,7 @@ impl Cluster {
         let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
         let node_router = router.clone();
         let kubelet_ctx = kubesim_kubelet::Context {
-            clock: kubesim_api::clock::Clock::new(
-                Arc::new(kubesim_kubelet::TokioTime::new()),
-                config.time_scale,
-                config.profile.into(),
-            ),
+            clock,
             nodes,
             client_for: Arc::new(move |node: &str| {
                 in_process_client(
