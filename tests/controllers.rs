@@ -18,38 +18,23 @@ async fn every_namespace_gets_a_default_service_account_back() {
     ];
     c.kubectl_ok(None, &wait).await;
     // Deleted, it comes back (a new object: a new uid).
-    let uid = |out: String| out.trim().to_string();
-    let before = uid(c
-        .kubectl_ok(
-            None,
-            &[
-                "get",
-                "sa",
-                "default",
-                "-n",
-                "team",
-                "-o",
-                "jsonpath={.metadata.uid}",
-            ],
-        )
-        .await);
+    let uid = || async {
+        let args = [
+            "get",
+            "sa",
+            "default",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.metadata.uid}",
+        ];
+        c.kubectl_ok(None, &args).await.trim().to_string()
+    };
+    let before = uid().await;
     c.kubectl_ok(None, &["delete", "sa", "default", "-n", "team"])
         .await;
     c.kubectl_ok(None, &wait).await;
-    let after = uid(c
-        .kubectl_ok(
-            None,
-            &[
-                "get",
-                "sa",
-                "default",
-                "-n",
-                "team",
-                "-o",
-                "jsonpath={.metadata.uid}",
-            ],
-        )
-        .await);
+    let after = uid().await;
     assert_ne!(before, after, "a new default ServiceAccount");
     // The bootstrap namespaces have theirs too.
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {

@@ -108,14 +108,7 @@ impl EventRecorder {
         action: &'static str,
         message: String,
     ) {
-        self.record(EventRecord {
-            regarding: reference(obj),
-            related: None,
-            type_: "Normal",
-            reason,
-            action,
-            message,
-        });
+        self.about(obj, "Normal", reason, action, message);
     }
 
     /// Queues a `Warning` event about `obj`.
@@ -126,10 +119,21 @@ impl EventRecorder {
         action: &'static str,
         message: String,
     ) {
+        self.about(obj, "Warning", reason, action, message);
+    }
+
+    fn about<K: kube::Resource<DynamicType = ()>>(
+        &self,
+        obj: &K,
+        type_: &'static str,
+        reason: &'static str,
+        action: &'static str,
+        message: String,
+    ) {
         self.record(EventRecord {
             regarding: reference(obj),
             related: None,
-            type_: "Warning",
+            type_,
             reason,
             action,
             message,
